@@ -1,0 +1,104 @@
+"""Builds the engine from shipped + moderator patterns and swaps it when patterns change."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from bot.content.loader import ContentPack
+from bot.content.models import Pattern
+from bot.matching.engine import Engine
+from bot.matching.paraphrase import Encoder, UseEncoder, Vectors
+
+logger = logging.getLogger(__name__)
+
+
+class CachingEncoder:
+    """Remembers embeddings by text (memory, plus an optional .npy cache on disk)."""
+
+    def __init__(self, inner: Encoder, cache_file: Path | None = None) -> None:
+        self._inner = inner
+        self._cache: dict[str, np.ndarray] = {}
+        self._file = cache_file
+        self._lock = threading.Lock()
+        if cache_file and cache_file.exists():
+            try:
+                data = np.load(cache_file, allow_pickle=False)
+                self._cache = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+            except (OSError, ValueError, KeyError):
+                logger.warning("ignoring unreadable embedding cache %s", cache_file)
+
+    def encode(self, texts: list[str]) -> Vectors:
+        """Embed texts, computing only the ones not seen before."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if self._key(t) not in self._cache]
+        if missing:
+            vectors = self._inner.encode(missing)
+            with self._lock:
+                for t, v in zip(missing, vectors, strict=True):
+                    self._cache[self._key(t)] = v
+        with self._lock:
+            return np.stack([self._cache[self._key(t)] for t in texts]).astype(np.float32)
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+    def remember(self, texts: Iterable[str]) -> None:
+        """Keep these texts' vectors in the cache file (only pattern examples, not messages)."""
+        if self._file is None:
+            return
+        keys = [self._key(t) for t in texts]
+        with self._lock:
+            keep = [k for k in keys if k in self._cache]
+            vectors = np.stack([self._cache[k] for k in keep]) if keep else np.zeros((0, 512))
+        self._file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._file.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.array(keep), vectors=vectors.astype(np.float32))
+        tmp.replace(self._file)
+
+
+def make_encoder(enabled: bool, cache_dir: Path | None, threads: int = 1) -> CachingEncoder | None:
+    """The sentence encoder wrapped in a cache, or None when the paraphrase layer is off."""
+    if not enabled:
+        return None
+    cache = cache_dir / "example-embeddings.npz" if cache_dir else None
+    return CachingEncoder(UseEncoder(threads=threads), cache)
+
+
+class EngineHolder:
+    """The current engine; replaced atomically when moderator patterns change."""
+
+    def __init__(self, pack: ContentPack, encoder: CachingEncoder | None) -> None:
+        self.pack = pack
+        self._encoder = encoder
+        self.revision = -1
+        self.engine = self.build([])
+
+    def build(self, overrides: Iterable[Pattern]) -> Engine:
+        """Shipped patterns overlaid with moderator ones (same id = moderator wins)."""
+        by_id = {p.id: p for p in self.pack.patterns}
+        for p in overrides:
+            by_id[p.id] = p
+        engine = Engine(by_id.values(), self.pack.engine, self._encoder)
+        if self._encoder is not None:
+            examples = [
+                e if isinstance(e, str) else e.text
+                for p in by_id.values()
+                for e in [*p.examples.match.es, *p.examples.match.en]
+            ]
+            self._encoder.remember(examples)
+        return engine
+
+    def swap(self, overrides: Iterable[Pattern], revision: int) -> None:
+        """Rebuild with these moderator patterns and make it current."""
+        self.engine = self.build(overrides)
+        self.revision = revision
+        logger.info(
+            "pattern set revision %d: %d active patterns", revision, self.engine.pattern_count
+        )

