@@ -89,7 +89,11 @@ def find_phones(text: str) -> list[tuple[str, tuple[int, int]]]:
 
 def find_amounts(text: str) -> list[tuple[str, tuple[int, int]]]:
     """Money amounts with a currency, with their spans."""
-    return [(m.group().strip(), (m.start(), m.end())) for m in _MONEY.finditer(text)]
+    out = []
+    for m in _MONEY.finditer(text):
+        raw = m.group().rstrip(".,")
+        out.append((raw.strip(), (m.start(), m.start() + len(raw))))
+    return out
 
 
 def phone_digits(phone: str) -> str:

@@ -1,6 +1,7 @@
 """Column types shared by the tables: timezone-aware UTC datetimes on every backend."""
 
 from datetime import UTC, datetime
+
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator

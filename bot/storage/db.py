@@ -1,4 +1,4 @@
-"""Engine, sessions and migrations: SQLite (aiosqlite) by default, PostgreSQL (asyncpg) at scale."""
+"""Engine, sessions and migrations: SQLite (aiosqlite) by default, PostgreSQL (asyncpg)."""
 
 import logging
 from collections.abc import Callable, Iterator

@@ -31,7 +31,7 @@ class User(Base):
 
 
 class VerdictCacheEntry(Base):
-    """A cached verdict keyed by content, never by user ("text:<sha256>", "file:<id>", "fp:<id>")."""
+    """A verdict cached by content ("text:<sha256>", "file:<id>", "fp:<id>"), never by user."""
 
     __tablename__ = "verdict_cache"
 
@@ -49,7 +49,7 @@ class Report(Base):
     __tablename__ = "reports"
     # AUTOINCREMENT: a purged report's id is never reused, so stale review buttons can't hit
     # a different report.
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reporter_hash: Mapped[str] = mapped_column(String(64), index=True)
@@ -75,7 +75,7 @@ class AuditLogEntry(Base):
     """Who changed what, with the before and after state as JSON."""
 
     __tablename__ = "audit_log"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -192,9 +192,8 @@ class CheckStat(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     level: Mapped[str] = mapped_column(String(16), primary_key=True)
-    pattern_id: Mapped[str] = mapped_column(
-        String(80), primary_key=True, default="", server_default=""
-    )
+    # "" when nothing matched: primary-key columns can't be NULL.
+    pattern_id: Mapped[str] = mapped_column(String(80), primary_key=True, default="")
     count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 

@@ -75,7 +75,7 @@ class PatternRepo:
         *,
         now: datetime | None = None,
     ) -> int:
-        """Save a new version (pattern, history, audit, revision in this transaction); return it."""
+        """Save a new version (pattern, history, audit, revision: one transaction); return it."""
         check_choice("status", status, PATTERN_STATUSES)
         check_choice("origin", origin, PATTERN_ORIGINS)
         json.loads(body_json)  # reject malformed JSON before it reaches every process

@@ -138,6 +138,6 @@ class ReportRepo:
         """Return the number of reports in each status (every status present, maybe 0)."""
         stmt = select(Report.status, func.count()).group_by(Report.status)
         counts = dict.fromkeys(REPORT_STATUSES, 0)
-        for status, n in (await self.session.execute(stmt)).tuples():
+        for status, n in await self.session.execute(stmt):
             counts[status] = n
         return counts

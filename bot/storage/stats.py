@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, cast, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,7 +70,7 @@ class StatsRepo:
             .group_by(CheckStat.day, CheckStat.kind, CheckStat.level)
             .order_by(CheckStat.day, CheckStat.kind, CheckStat.level)
         )
-        rows = (await self.session.execute(stmt)).tuples()
+        rows = await self.session.execute(stmt)
         return tuple(DayStat(day, kind, level, int(n)) for day, kind, level, n in rows)
 
     async def top_patterns(
@@ -84,7 +85,7 @@ class StatsRepo:
             .order_by(total.desc(), CheckStat.pattern_id)
             .limit(n)
         )
-        rows = (await self.session.execute(stmt)).tuples()
+        rows = await self.session.execute(stmt)
         return tuple(PatternCount(pattern_id, int(count)) for pattern_id, count in rows)
 
     async def top_reported_unknown(self, n: int) -> tuple[ReportedItem, ...]:
@@ -102,12 +103,15 @@ class StatsRepo:
             .order_by(func.count().desc(), func.max(Report.id).desc())
             .limit(n)
         )
-        rows = (await self.session.execute(stmt)).tuples()
+        rows = await self.session.execute(stmt)
         return tuple(ReportedItem(rid, kind, int(count), at) for rid, kind, count, at in rows)
 
     def _verdict_level(self) -> ColumnElement[str]:
         # The verdict is stored as JSON text: PostgreSQL needs a real cast to use ->>, SQLite's
         # JSON functions read the text directly (CAST AS JSON would make it a number there).
         if self.session.get_bind().dialect.name == "postgresql":
-            return cast(Report.verdict_json, JSON)["verdict"].as_string()
-        return type_coerce(Report.verdict_json, JSON)["verdict"].as_string()
+            document: ColumnElement[Any] = cast(Report.verdict_json, JSON)
+        else:
+            document = type_coerce(Report.verdict_json, JSON)
+        level: ColumnElement[str] = document["verdict"].as_string()
+        return level

@@ -48,6 +48,7 @@ def utf16_len(text: str) -> int:
 def parse(text: str, parse_mode: str | None) -> tuple[str, list[Entity]]:
     """Turns text in a parse mode into plain text and entities, trimmed like Telegram does."""
     mode = (parse_mode or "").lower()
+    entities: list[Entity]
     if not mode:
         plain, entities = text, []
     elif mode == "html":

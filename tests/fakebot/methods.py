@@ -168,7 +168,7 @@ class Methods:
     def edit_message_text(self, params: dict[str, Any]) -> JSON | bool:
         """Edits a text the bot sent; a missing reply_markup removes the keyboard."""
         message = self._editable(params)
-        if message is True:
+        if message is None:  # inline messages are not tracked
             return True
         if "text" not in message:
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
@@ -195,7 +195,7 @@ class Methods:
     def edit_message_reply_markup(self, params: dict[str, Any]) -> JSON | bool:
         """Replaces or removes the inline keyboard of a message the bot sent."""
         message = self._editable(params)
-        if message is True:
+        if message is None:  # inline messages are not tracked
             return True
         markup = params.get("reply_markup")
         if markup:
@@ -365,10 +365,10 @@ class Methods:
                         "Bad Request: BUTTON_DATA_INVALID",
                     )
 
-    def _editable(self, params: dict[str, Any]) -> JSON | bool:
-        """The bot's own message named by chat_id+message_id (True for inline messages)."""
+    def _editable(self, params: dict[str, Any]) -> JSON | None:
+        """The bot's own message named by chat_id+message_id (None for inline messages)."""
         if "inline_message_id" in params:
-            return True
+            return None
         if "chat_id" not in params:
             raise ApiError(400, "Bad Request: chat_id is empty")
         if "message_id" not in params:

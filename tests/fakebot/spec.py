@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -286,7 +286,7 @@ def _kind(value: object) -> str:
     return f"{type(value).__name__} {json.dumps(value, default=str)[:60]}"
 
 
-def _strings(values: object) -> list[str]:
+def _strings(values: Iterable[object]) -> list[str]:
     """Collects every string inside parameters, including JSON-encoded ones."""
     found: list[str] = []
 
@@ -305,7 +305,7 @@ def _strings(values: object) -> list[str]:
             for nested in item:
                 walk(nested)
 
-    walk(list(values) if not isinstance(values, list) else values)
+    walk(list(values))
     return found
 
 

@@ -4,7 +4,7 @@ import asyncio
 import os
 from logging.config import fileConfig
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -20,7 +20,7 @@ if config.config_file_name is not None and not config.attributes.get("connection
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
-def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     # Migrations spell the plain column type so they never import application code.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
@@ -29,8 +29,8 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
 
 def _cli_url() -> str:
     return (
-        os.environ.get("OJO_DATABASE_URL")
-        or config.get_main_option("sqlalchemy.url")
+        config.get_main_option("sqlalchemy.url")
+        or os.environ.get("OJO_DATABASE_URL")
         or default_sqlite_url(Path("data"))
     )
 

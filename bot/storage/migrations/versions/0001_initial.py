@@ -169,7 +169,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("level", sa.String(length=16), nullable=False),
-        sa.Column("pattern_id", sa.String(length=80), server_default="", nullable=False),
+        sa.Column("pattern_id", sa.String(length=80), nullable=False),
         sa.Column("count", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint(
             "day", "kind", "level", "pattern_id", name=op.f("pk_check_stats")

@@ -1,0 +1,61 @@
+# Ojo — every task the project needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+
+.DEFAULT_GOAL := help
+.PHONY: help venv sysdeps run test test-fast lint format eval bench validate check clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(BIN)/ojo: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $(BIN)/ojo
+
+venv: $(BIN)/ojo ## create .venv with the project and its dev tools (idempotent)
+
+sysdeps: ## install the Debian packages the browser tests need (chromium), if missing
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
+
+run: venv ## set up and run the bot (SQLite under ./data; needs OJO_TELEGRAM_TOKEN)
+	$(BIN)/ojo run
+
+test: venv sysdeps ## set up and run every test (PostgreSQL too when OJO_TEST_POSTGRES_URL is set)
+	$(BIN)/pytest -q
+
+test-fast: venv ## unit tests only
+	$(BIN)/pytest -q tests/unit
+
+lint: venv ## ruff (format check + lint) and mypy --strict
+	$(BIN)/ruff format --check bot handlers tests bench
+	$(BIN)/ruff check bot handlers tests bench
+	$(BIN)/mypy
+
+format: venv ## format the code
+	$(BIN)/ruff format bot handlers tests bench
+	$(BIN)/ruff check --fix bot handlers tests bench
+
+validate: venv ## validate the content packs and run every pattern's examples
+	$(BIN)/ojo content validate
+
+eval: venv ## precision / recall / false alarms on examples, corpus and the labelled test set
+	$(BIN)/python -m bench.evaluate
+
+bench: venv ## benchmarks (engine, bot, media, fingerprints); prints numbers
+	$(BIN)/python -m bench.run_all
+
+clean: ## remove the virtual environments and caches
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,203 @@
+"""Migrations: the stairway, models against migrations, engine settings, units of work."""
+
+import asyncio
+import importlib.util
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, bindparam, inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+import bot.storage.models  # noqa: F401  (registers the tables)
+from bot.storage.base import Base
+from bot.storage.columns import UTCDateTime
+from bot.storage.db import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    create_engine,
+    current_revision,
+    default_sqlite_url,
+    downgrade,
+    session_maker,
+    upgrade,
+)
+from bot.storage.settings_kv import KeyValueRepo
+from bot.storage.users import UserRepo
+
+if importlib.util.find_spec("bot.storage.fingerprints") is not None:
+    import bot.storage.fingerprints  # noqa: F401
+
+AUDIO_TABLES = {"audio_items", "audio_hashes"}
+
+
+def revisions() -> list[str]:
+    """Return every revision id, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [r.revision for r in reversed(list(script.walk_revisions("base", "heads")))]
+
+
+async def table_names(url: str) -> set[str]:
+    """Return the tables in the database at `url`."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+async def test_every_migration_upgrades_downgrades_and_upgrades_again(db_url: str) -> None:
+    steps = revisions()
+    previous: str = "base"
+    for revision in steps:
+        await upgrade(db_url, revision)
+        await downgrade(db_url, previous)
+        await upgrade(db_url, revision)
+        previous = revision
+    assert await current_revision(db_url) == steps[-1]
+
+
+async def test_downgrading_to_base_drops_every_table_and_upgrading_twice_restores_them(
+    db_url: str,
+) -> None:
+    await upgrade(db_url)
+    migrated = await table_names(db_url)
+    await downgrade(db_url, "base")
+    emptied = await table_names(db_url)
+    await upgrade(db_url)
+    await upgrade(db_url)  # already at head: nothing to do
+
+    assert migrated == set(Base.metadata.tables) | AUDIO_TABLES | {"alembic_version"}
+    assert emptied == {"alembic_version"}
+    assert await table_names(db_url) == migrated
+    assert await current_revision(db_url) == revisions()[-1]
+
+
+async def test_the_models_match_the_migrated_schema(engine: AsyncEngine) -> None:
+    def diff(conn: Connection) -> list[object]:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return list(compare_metadata(context, Base.metadata))
+
+    async with engine.connect() as conn:
+        changes = await conn.run_sync(diff)
+
+    if "audio_items" not in Base.metadata.tables:  # fingerprints.py not written yet
+        changes = [c for c in changes if not _about_audio_tables(c)]
+    assert changes == []
+
+
+def _about_audio_tables(change: object) -> bool:
+    return (
+        isinstance(change, tuple)
+        and change[0] == "remove_table"
+        and (change[1].name in AUDIO_TABLES)
+    )
+
+
+async def test_the_alembic_command_line_migrates_and_finds_nothing_to_autogenerate(
+    db_url: str,
+) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", db_url.replace("%", "%%"))
+
+    # The command line runs asyncio.run() in env.py, so it gets a thread without a loop.
+    await asyncio.to_thread(command.upgrade, config, "head")
+    if "audio_items" in Base.metadata.tables:
+        await asyncio.to_thread(command.check, config)
+
+    assert await current_revision(db_url) == revisions()[-1]
+
+
+async def test_an_audio_hash_must_point_at_an_existing_audio_item(session: AsyncSession) -> None:
+    insert_hash = text("INSERT INTO audio_hashes (hash, item_id, t) VALUES (1, 'missing', 0)")
+
+    with pytest.raises(IntegrityError):
+        async with session.begin_nested():
+            await session.execute(insert_hash)
+
+
+async def test_deleting_an_audio_item_deletes_its_hashes(session: AsyncSession) -> None:
+    await session.execute(
+        text(
+            "INSERT INTO audio_items (id, title, category, verdict, origin, provenance,"
+            " duration_s, n_hashes, created_at) VALUES ('hoax', 'Hoax', 'hoax', 'scam',"
+            " 'preset', 'test', 1.5, 2, :at)"
+        ).bindparams(bindparam("at", type_=UTCDateTime())),
+        {"at": datetime(2025, 1, 1, tzinfo=UTC)},
+    )
+    await session.execute(
+        text("INSERT INTO audio_hashes (hash, item_id, t) VALUES (1, 'hoax', 0), (2, 'hoax', 1)")
+    )
+
+    await session.execute(text("DELETE FROM audio_items WHERE id = 'hoax'"))
+
+    remaining = await session.execute(text("SELECT count(*) FROM audio_hashes"))
+    assert remaining.scalar_one() == 0
+
+
+async def test_a_sqlite_engine_creates_its_directory_and_sets_its_pragmas(tmp_path: Path) -> None:
+    engine = create_engine(default_sqlite_url(tmp_path / "nested" / "data"))
+    try:
+        async with engine.connect() as conn:
+            pragmas = [
+                (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+                for name in ("foreign_keys", "journal_mode", "busy_timeout")
+            ]
+    finally:
+        await engine.dispose()
+
+    assert (tmp_path / "nested" / "data").is_dir()
+    assert pragmas == [1, "wal", 5000]
+
+
+async def test_a_unit_of_work_commits_together_or_not_at_all(db_url: str) -> None:
+    await upgrade(db_url)
+    engine = create_engine(db_url)
+    sessions = session_maker(engine)
+    try:
+        async with sessions() as s, s.begin():
+            await UserRepo(s).set_language(1, "es")
+        with pytest.raises(RuntimeError, match="handler failed"):
+            async with sessions() as s, s.begin():
+                await UserRepo(s).set_language(2, "en")
+                raise RuntimeError("handler failed")
+        async with sessions() as s:
+            kept, dropped = await UserRepo(s).get_prefs(1), await UserRepo(s).get_prefs(2)
+    finally:
+        await engine.dispose()
+
+    assert kept is not None
+    assert kept.language == "es"
+    assert dropped is None
+
+
+async def test_concurrent_units_of_work_that_read_then_write_all_succeed(db_url: str) -> None:
+    await upgrade(db_url)
+    engine = create_engine(db_url)
+    sessions = session_maker(engine)
+
+    async def read_then_write() -> None:
+        async with sessions() as s, s.begin():
+            repo = KeyValueRepo(s)
+            await repo.get("counter")
+            await asyncio.sleep(0.01)  # let the others start their own transactions
+            await repo.increment("counter")
+
+    try:
+        await asyncio.gather(*(read_then_write() for _ in range(5)))
+        async with sessions() as s:
+            final = await KeyValueRepo(s).get("counter")
+    finally:
+        await engine.dispose()
+
+    assert final == "5"

@@ -1,0 +1,119 @@
+"""User preferences and /forget, on every backend."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.cache import VerdictCacheRepo
+from bot.storage.false_alarms import FalseAlarmRepo
+from bot.storage.models import FalseAlarm, Report, Sighting, User, VerdictCacheEntry
+from bot.storage.reports import ReportRepo
+from bot.storage.sightings import SightingRepo
+from bot.storage.users import ForgetCounts, UserRepo
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+async def test_a_user_who_never_chose_anything_has_no_preferences(session: AsyncSession) -> None:
+    assert await UserRepo(session).get_prefs(42) is None
+
+
+async def test_language_and_country_are_normalised_and_kept_together(
+    session: AsyncSession,
+) -> None:
+    users = UserRepo(session)
+
+    await users.set_language(42, " ES ", now=NOW)
+    later = NOW + timedelta(minutes=5)
+    await users.set_country(42, "mx", now=later)
+    prefs = await users.get_prefs(42)
+
+    assert prefs is not None
+    assert (prefs.language, prefs.country) == ("es", "MX")
+    assert (prefs.created_at, prefs.updated_at) == (NOW, later)
+
+
+async def test_a_preference_can_be_cleared(session: AsyncSession) -> None:
+    users = UserRepo(session)
+    await users.set_language(42, "en", now=NOW)
+
+    prefs = await users.set_language(42, None, now=NOW)
+
+    assert prefs.language is None
+
+
+@pytest.mark.parametrize("country", ["MEX", "1A", "", "ñu"])
+async def test_a_malformed_country_is_refused(session: AsyncSession, country: str) -> None:
+    with pytest.raises(ValueError, match="country"):
+        await UserRepo(session).set_country(42, country)
+
+
+async def test_telegram_ids_beyond_32_bits_are_stored(session: AsyncSession) -> None:
+    big_id = 7_000_000_000
+
+    await UserRepo(session).set_language(big_id, "es")
+
+    prefs = await UserRepo(session).get_prefs(big_id)
+    assert prefs is not None
+    assert prefs.user_id == big_id
+
+
+async def _leave_traces(session: AsyncSession, user_id: int, user_hash: str) -> None:
+    await UserRepo(session).set_language(user_id, "es", now=NOW)
+    for n in range(2):
+        await ReportRepo(session).add(
+            reporter_hash=user_hash,
+            source="private",
+            kind="text",
+            text=f"scam text {n}",
+            verdict_json="{}",
+            consent_at=NOW,
+            retention=timedelta(days=30),
+            now=NOW,
+        )
+    await FalseAlarmRepo(session).add_vote("text:shared", None, user_hash, now=NOW)
+    await FalseAlarmRepo(session).add_vote(f"text:{user_hash}", -100, user_hash, now=NOW)
+    await SightingRepo(session).record("file:shared", user_hash, "voice", NOW, window=timedelta(hours=1))
+
+
+async def _count(session: AsyncSession, model: type, column: object, value: object) -> int:
+    stmt = select(func.count()).select_from(model).where(column == value)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def test_forgetting_a_user_deletes_everything_tied_to_them_and_nothing_else(
+    session: AsyncSession,
+) -> None:
+    await _leave_traces(session, 1, "hash-of-1")
+    await _leave_traces(session, 2, "hash-of-2")
+    await VerdictCacheRepo(session).put("text:shared", "{}", "v1", timedelta(hours=1), now=NOW)
+
+    counts = await UserRepo(session).forget_user(1, "hash-of-1")
+
+    assert counts == ForgetCounts(users=1, reports=2, false_alarms=2, sightings=1)
+    assert counts.total == 6
+    gone = [
+        await _count(session, User, User.user_id, 1),
+        await _count(session, Report, Report.reporter_hash, "hash-of-1"),
+        await _count(session, FalseAlarm, FalseAlarm.voter_hash, "hash-of-1"),
+        await _count(session, Sighting, Sighting.user_hash, "hash-of-1"),
+    ]
+    kept = [
+        await _count(session, User, User.user_id, 2),
+        await _count(session, Report, Report.reporter_hash, "hash-of-2"),
+        await _count(session, FalseAlarm, FalseAlarm.voter_hash, "hash-of-2"),
+        await _count(session, Sighting, Sighting.user_hash, "hash-of-2"),
+        await _count(session, VerdictCacheEntry, VerdictCacheEntry.key, "text:shared"),
+    ]
+    assert gone == [0, 0, 0, 0]
+    assert kept == [1, 2, 2, 1, 1]
+
+
+async def test_forgetting_a_stranger_deletes_nothing(session: AsyncSession) -> None:
+    await _leave_traces(session, 2, "hash-of-2")
+
+    counts = await UserRepo(session).forget_user(1, "hash-of-1")
+
+    assert counts.total == 0
