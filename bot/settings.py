@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -15,7 +16,11 @@ class Settings(BaseSettings):
     """Every OJO_* variable; each one is documented in .env.example and the README."""
 
     model_config = SettingsConfigDict(
-        env_prefix="OJO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="OJO_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
     )
 
     telegram_token: SecretStr | None = Field(
@@ -96,3 +101,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'ojo.sqlite3').resolve()}"
+
+
+def token_problem(settings: Settings) -> str | None:
+    """A friendly problem description when the token is missing or malformed."""
+    if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
+        return "OJO_TELEGRAM_TOKEN is not set: get a token from @BotFather and put it in .env"
+    if not re.fullmatch(TOKEN_SHAPE, settings.telegram_token.get_secret_value()):
+        return "OJO_TELEGRAM_TOKEN does not look like a bot token (it should be 123456:ABC-...)"
+    return None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+
+# Durations as timedelta, as `ojo run` sets it (PTB 22 warns otherwise; warnings are errors).
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"

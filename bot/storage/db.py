@@ -8,6 +8,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -16,14 +17,16 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# Transactions queue for the write lock (see _sqlite_on_begin); this is how long one waits
+# before "database is locked". Waiting happens in aiosqlite's thread, not on the event loop.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Any fixed 64-bit number: replicas starting together take turns applying migrations.
 _PG_MIGRATION_LOCK = 0x6F6A6F_6D6967
 
 
 def default_sqlite_url(data_dir: Path) -> str:
     """Return the URL of the default SQLite database file inside `data_dir`."""
-    return f"sqlite+aiosqlite:///{(data_dir / 'ojo.db').resolve()}"
+    return f"sqlite+aiosqlite:///{(data_dir / 'ojo.sqlite3').resolve()}"
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -82,8 +85,6 @@ async def downgrade(url: str, revision: str) -> None:
 
 async def current_revision(url: str) -> str | None:
     """Return the revision the database is at, or None when it is not migrated."""
-    from alembic.runtime.migration import MigrationContext
-
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:

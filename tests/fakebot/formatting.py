@@ -169,6 +169,7 @@ class _Markdown:
         self.position = 0
         self.open: list[tuple[str, Entity]] = []
         self.entities: list[Entity] = []
+        self.quote: Entity | None = None
         self._run()
 
     def result(self) -> tuple[str, list[Entity]]:
@@ -202,7 +203,15 @@ class _Markdown:
         text, index = self.source, 0
         while index < len(text):
             char = text[index]
-            if char == "\\" and index + 1 < len(text) and (self.v2 or text[index + 1] in "_*`["):
+            at_line_start = index == 0 or text[index - 1] == "\n"
+            if self.v2 and at_line_start and char == ">":
+                self._quote_line()
+                index += 1
+            elif self.v2 and char == "\n" and self.quote and not text.startswith(">", index + 1):
+                self._close_quote()
+                self._emit(char)
+                index += 1
+            elif char == "\\" and index + 1 < len(text) and (self.v2 or text[index + 1] in "_*`["):
                 self._emit(text[index + 1])
                 index += 2
             elif text.startswith("```", index):
@@ -225,6 +234,19 @@ class _Markdown:
         if self.open:
             _, entity = self.open[-1]
             self._fail(len(text), f"Can't find end of {entity['type']} entity")
+        self._close_quote()
+
+    def _quote_line(self) -> None:
+        """A line starting with ">" opens or continues a blockquote."""
+        if self.quote is None:
+            self.quote = {"type": "blockquote", "offset": self.position}
+
+    def _close_quote(self) -> None:
+        """Ends the open blockquote before the current position."""
+        if self.quote is not None:
+            self.quote["length"] = self.position - self.quote["offset"]
+            self.entities.append(self.quote)
+            self.quote = None
 
     def _code(self, index: int) -> int:
         """Inline code up to the next unescaped backtick."""

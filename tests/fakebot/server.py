@@ -136,12 +136,18 @@ class FakeBotApi:
     @property
     def base_url(self) -> str:
         """For ApplicationBuilder.base_url (PTB appends the token)."""
-        return f"http://127.0.0.1:{self._port}/bot"
+        return f"{self._origin()}/bot"
 
     @property
     def base_file_url(self) -> str:
         """For ApplicationBuilder.base_file_url (PTB appends the token)."""
-        return f"http://127.0.0.1:{self._port}/file/bot"
+        return f"{self._origin()}/file/bot"
+
+    def _origin(self) -> str:
+        """http://127.0.0.1:PORT once started."""
+        if not self._port:
+            raise RuntimeError("start() the FakeBotApi before asking for its URLs")
+        return f"http://127.0.0.1:{self._port}"
 
     @property
     def bot_id(self) -> int:
@@ -238,7 +244,7 @@ class FakeBotApi:
         n: int = 1,
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[SentMessage]:
-        """Waits until the bot has sent at least `n` new messages to a chat; returns them all."""
+        """Waits until the bot has sent `n` or more messages to a chat; returns them all."""
 
         def sent() -> list[SentMessage]:
             messages = [m for m in self.sent.get(chat_id, []) if m.method.startswith("send")]
@@ -291,7 +297,7 @@ class FakeBotApi:
             if definition.name == "getUpdates":
                 result: Any = await self._get_updates(call.params)
             else:
-                result = self.methods.call(definition.name, call.params)
+                result = self._call(definition.name, call.params)
             self._check_result(definition.name, result)
         except ApiError as error:
             call.status, call.description = error.status, error.description
@@ -363,6 +369,14 @@ class FakeBotApi:
                 return updates
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
+
+    def _call(self, method: str, params: dict[str, Any]) -> object:
+        """Runs a method; a crash inside the fake is recorded and answered with 500."""
+        try:
+            return self.methods.call(method, params)
+        except (KeyError, TypeError, ValueError) as error:  # SpecError is a ValueError
+            self.errors.append(f"{method} crashed: {error!r}")
+            raise ApiError(500, f"Internal Server Error: {method} crashed: {error!r}") from error
 
     def _check_result(self, method: str, result: object) -> None:
         """Every result must be spec-valid; a violation is a bug in the fake: answer 500."""

@@ -184,8 +184,9 @@ class BotState:
         return self.chat_member(chat["id"], user_id, status, {})
 
     def check_can_write(self, chat: JSON) -> None:
-        """Raises Telegram's 403 if the bot was blocked, kicked or has left the chat."""
-        status = self.members.get(chat["id"], {}).get(self.bot_user["id"], {}).get("status")
+        """Raises Telegram's error if the bot was blocked, kicked, has left or is muted."""
+        member = self.members.get(chat["id"], {}).get(self.bot_user["id"], {})
+        status = member.get("status")
         kind = "group" if chat["type"] == "group" else chat["type"]
         if chat["type"] == "private" and status == "kicked":
             raise ApiError(403, "Forbidden: bot was blocked by the user")
@@ -193,6 +194,8 @@ class BotState:
             raise ApiError(403, f"Forbidden: bot was kicked from the {kind} chat")
         if status == "left":
             raise ApiError(403, f"Forbidden: bot is not a member of the {kind} chat")
+        if status == "restricted" and not member.get("can_send_messages"):
+            raise ApiError(400, "Bad Request: not enough rights to send text messages to the chat")
 
     def next_message_id(self, chat_id: int) -> int:
         """The next message id in a chat, after every message seen there."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from pytest_asyncio import is_async_test
 from sqlalchemy import NullPool
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -53,6 +54,15 @@ async def scratch_database(backend: str, directory: Path) -> AsyncIterator[str]:
         await admin.dispose()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run tests that use the shared engine in the session's event loop, where it lives."""
+    here = Path(__file__).parent
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if is_async_test(item) and "engine" in fixtures and item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.asyncio(loop_scope="session"), append=False)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """Name the database backend under test ("sqlite" or "postgresql")."""
@@ -76,9 +86,9 @@ async def migrated_url(
         yield url
 
 
-@pytest_asyncio.fixture
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
-    """Yield an engine on the shared migrated database (bound to this test's event loop)."""
+    """Yield the engine on the shared migrated database, one per test session and backend."""
     engine = create_engine(migrated_url)
     try:
         yield engine
@@ -86,7 +96,7 @@ async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
 
 
-@pytest_asyncio.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """Yield a session inside an outer transaction that is rolled back after the test.
 

@@ -191,7 +191,7 @@ async def test_a_wrong_token_is_unauthorized(fake: FakeBotApi) -> None:
 async def test_fail_next_429_surfaces_as_retry_after(
     fake: FakeBotApi, bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Without PTB_TIMEDELTA, PTB 22.8 warns (PTBDeprecationWarning) while building RetryAfter.
+    # PTB 22.8 warns while building RetryAfter unless PTB_TIMEDELTA is set (conftest sets it).
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     fake.push_update(u.text_message("hola"))
     fake.fail_next("sendMessage", status=429, retry_after=3)

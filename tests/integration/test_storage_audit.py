@@ -23,7 +23,11 @@ async def test_entries_are_listed_newest_first_with_their_snapshots(
 
     newest, oldest = await audit.list()
 
-    assert (newest.actor, newest.action, newest.target) == ("user:7", "group.settings", "group:-100")
+    assert (newest.actor, newest.action, newest.target) == (
+        "user:7",
+        "group.settings",
+        "group:-100",
+    )
     assert json.loads(newest.before_json or "") == {"watch_all": False}
     assert json.loads(newest.after_json or "") == {"watch_all": True}
     assert (oldest.action, oldest.at, oldest.before_json, oldest.after_json) == (

@@ -15,11 +15,12 @@ from sqlalchemy import Connection, bindparam, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-import bot.storage.models  # noqa: F401  (registers the tables)
+import bot.storage.models  # registers the tables on Base.metadata
 from bot.storage.base import Base
 from bot.storage.columns import UTCDateTime
 from bot.storage.db import (
     MIGRATIONS_DIR,
+    SQLITE_BUSY_TIMEOUT_MS,
     alembic_config,
     create_engine,
     current_revision,
@@ -157,20 +158,24 @@ async def test_a_sqlite_engine_creates_its_directory_and_sets_its_pragmas(tmp_pa
         await engine.dispose()
 
     assert (tmp_path / "nested" / "data").is_dir()
-    assert pragmas == [1, "wal", 5000]
+    assert pragmas == [1, "wal", SQLITE_BUSY_TIMEOUT_MS]
 
 
 async def test_a_unit_of_work_commits_together_or_not_at_all(db_url: str) -> None:
     await upgrade(db_url)
     engine = create_engine(db_url)
     sessions = session_maker(engine)
+
+    async def failing_handler() -> None:
+        async with sessions() as s, s.begin():
+            await UserRepo(s).set_language(2, "en")
+            raise RuntimeError("handler failed")
+
     try:
         async with sessions() as s, s.begin():
             await UserRepo(s).set_language(1, "es")
         with pytest.raises(RuntimeError, match="handler failed"):
-            async with sessions() as s, s.begin():
-                await UserRepo(s).set_language(2, "en")
-                raise RuntimeError("handler failed")
+            await failing_handler()
         async with sessions() as s:
             kept, dropped = await UserRepo(s).get_prefs(1), await UserRepo(s).get_prefs(2)
     finally:

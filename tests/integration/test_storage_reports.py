@@ -11,7 +11,7 @@ NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 RETENTION = timedelta(days=90)
 
 
-async def _report(session: AsyncSession, text: str = "send money", **extra: object) -> int:
+async def _report(session: AsyncSession, text: str | None = "send money", **extra: object) -> int:
     fields: dict[str, object] = {
         "reporter_hash": "h" * 64,
         "source": "private",

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.cache import VerdictCacheRepo
@@ -75,11 +75,13 @@ async def _leave_traces(session: AsyncSession, user_id: int, user_hash: str) -> 
         )
     await FalseAlarmRepo(session).add_vote("text:shared", None, user_hash, now=NOW)
     await FalseAlarmRepo(session).add_vote(f"text:{user_hash}", -100, user_hash, now=NOW)
-    await SightingRepo(session).record("file:shared", user_hash, "voice", NOW, window=timedelta(hours=1))
+    await SightingRepo(session).record(
+        "file:shared", user_hash, "voice", NOW, window=timedelta(hours=1)
+    )
 
 
-async def _count(session: AsyncSession, model: type, column: object, value: object) -> int:
-    stmt = select(func.count()).select_from(model).where(column == value)
+async def _count(session: AsyncSession, condition: ColumnElement[bool]) -> int:
+    stmt = select(func.count()).where(condition)
     return int((await session.execute(stmt)).scalar_one())
 
 
@@ -95,17 +97,17 @@ async def test_forgetting_a_user_deletes_everything_tied_to_them_and_nothing_els
     assert counts == ForgetCounts(users=1, reports=2, false_alarms=2, sightings=1)
     assert counts.total == 6
     gone = [
-        await _count(session, User, User.user_id, 1),
-        await _count(session, Report, Report.reporter_hash, "hash-of-1"),
-        await _count(session, FalseAlarm, FalseAlarm.voter_hash, "hash-of-1"),
-        await _count(session, Sighting, Sighting.user_hash, "hash-of-1"),
+        await _count(session, User.user_id == 1),
+        await _count(session, Report.reporter_hash == "hash-of-1"),
+        await _count(session, FalseAlarm.voter_hash == "hash-of-1"),
+        await _count(session, Sighting.user_hash == "hash-of-1"),
     ]
     kept = [
-        await _count(session, User, User.user_id, 2),
-        await _count(session, Report, Report.reporter_hash, "hash-of-2"),
-        await _count(session, FalseAlarm, FalseAlarm.voter_hash, "hash-of-2"),
-        await _count(session, Sighting, Sighting.user_hash, "hash-of-2"),
-        await _count(session, VerdictCacheEntry, VerdictCacheEntry.key, "text:shared"),
+        await _count(session, User.user_id == 2),
+        await _count(session, Report.reporter_hash == "hash-of-2"),
+        await _count(session, FalseAlarm.voter_hash == "hash-of-2"),
+        await _count(session, Sighting.user_hash == "hash-of-2"),
+        await _count(session, VerdictCacheEntry.key == "text:shared"),
     ]
     assert gone == [0, 0, 0, 0]
     assert kept == [1, 2, 2, 1, 1]

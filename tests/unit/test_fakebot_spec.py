@@ -237,6 +237,12 @@ def test_markdown_v2_entities_and_escapes_are_parsed() -> None:
     ]
 
 
+def test_markdown_v2_quote_lines_become_one_blockquote() -> None:
+    text, entities = parse(">Hola mamá\n>soy yo\nfin", "MarkdownV2")
+    assert text == "Hola mamá\nsoy yo\nfin"
+    assert entities == [{"type": "blockquote", "offset": 0, "length": 16}]
+
+
 def test_an_unescaped_reserved_character_in_markdown_v2_is_rejected() -> None:
     with pytest.raises(EntityParseError, match=r"Character '\.' is reserved"):
         parse("Hola.", "MarkdownV2")

@@ -1,6 +1,8 @@
 """Alembic environment: uses the connection `bot.storage.db` hands over, or the URL of the CLI."""
 
 import asyncio
+import importlib
+import importlib.util
 import os
 from logging.config import fileConfig
 from pathlib import Path
@@ -14,6 +16,10 @@ import bot.storage.models  # noqa: F401  (registers the tables on Base.metadata)
 from bot.storage.base import Base
 from bot.storage.columns import UTCDateTime
 from bot.storage.db import create_engine, default_sqlite_url, migration_transaction
+
+# The audio fingerprint index has its own module; autogenerate must see its tables too.
+if importlib.util.find_spec("bot.storage.fingerprints") is not None:
+    importlib.import_module("bot.storage.fingerprints")
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("connection"):

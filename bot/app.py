@@ -1,0 +1,252 @@
+"""The one composition root: settings -> Deps -> python-telegram-bot Application."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from pydantic import ValidationError
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import BaseRequest
+
+from bot.analysis.engines import EngineHolder, make_encoder
+from bot.analysis.media_check import AUDIO_DIR, MediaChecker
+from bot.analysis.pipeline import Analyzer
+from bot.content.loader import DEFAULT_CONTENT_DIR, load_pack
+from bot.delivery import Deliverer
+from bot.deps import Deps
+from bot.errors import ContentError
+from bot.i18n import load_messages
+from bot.jobs.media import LocalMediaQueue, MediaQueue, MediaService
+from bot.jobs.runner import MediaRunner
+from bot.moderation.service import Moderation
+from bot.ratelimit import MemoryRateLimiter, RateLimiter
+from bot.settings import Settings, token_problem
+from bot.storage.db import create_engine, session_maker, upgrade
+from bot.telegram_request import RetryingRequest
+from bot.web.server import WEBHOOK_PATH, build_web_app
+
+logger = logging.getLogger(__name__)
+HTTP_POOL = 32  # concurrent Bot API requests (answers to many users at once)
+
+
+@dataclass
+class Runtime:
+    """Resources opened in post_init and closed in post_shutdown."""
+
+    deps: Deps
+    executor: ThreadPoolExecutor
+    queue: MediaQueue
+    webhook: bool = False
+    web_runner: web.AppRunner | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def build_deps(settings: Settings) -> tuple[Deps, ThreadPoolExecutor, MediaQueue]:
+    """Load content, build the engine, open the database and the media pipeline."""
+    os.environ.setdefault("PTB_TIMEDELTA", "1")  # durations as timedelta (PTB 22 deprecation)
+    content_dir = settings.content_dir or DEFAULT_CONTENT_DIR
+    pack = load_pack(content_dir)
+    messages = load_messages(content_dir)
+    encoder = make_encoder(settings.paraphrase, settings.data_dir / "cache", threads=1)
+    analyzer = Analyzer(EngineHolder(pack, encoder))
+    db_engine = create_engine(settings.db_url)
+    db = session_maker(db_engine)
+    moderation = Moderation(settings, db)
+    checker = MediaChecker.create(settings, analyzer)
+    executor = ThreadPoolExecutor(max_workers=settings.media_workers, thread_name_prefix="media")
+    runner = MediaRunner(
+        settings=settings, checker=checker, db=db, deliverer=Deliverer(messages), executor=executor
+    )
+    queue = _queue(settings, runner)
+    deps = Deps(
+        settings=settings,
+        db_engine=db_engine,
+        db=db,
+        analyzer=analyzer,
+        messages=messages,
+        limiter=_limiter(settings),
+        media=MediaService(runner, queue),
+        moderation=moderation,
+    )
+    return deps, executor, queue
+
+
+def _limiter(settings: Settings) -> RateLimiter:
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        from bot.ratelimit import RedisRateLimiter
+
+        return RedisRateLimiter(Redis.from_url(settings.redis_url), settings.user_rate)
+    return MemoryRateLimiter(settings.user_rate)
+
+
+def _queue(settings: Settings, runner: MediaRunner) -> MediaQueue:
+    if settings.redis_url:
+        from bot.jobs.redis_queue import RedisMediaQueue
+
+        return RedisMediaQueue(settings.redis_url, maxsize=settings.media_queue)
+    return LocalMediaQueue(runner, workers=settings.media_workers, maxsize=settings.media_queue)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    webhook: bool = False,
+) -> tuple[Application, Runtime]:  # type: ignore[type-arg]
+    """The Application `ojo run` runs (tests build it the same way, against a fake Bot API)."""
+    from handlers import register
+
+    deps, executor, queue = build_deps(settings)
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+    builder: ApplicationBuilder = (  # type: ignore[type-arg]
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_file_url)
+        .request(request or RetryingRequest(connection_pool_size=HTTP_POOL))
+        .get_updates_request(get_updates_request or RetryingRequest())
+        .rate_limiter(AIORateLimiter(max_retries=3))
+    )
+    rt = Runtime(deps, executor, queue, webhook)
+    app = (
+        builder.post_init(lambda a: _post_init(a, rt))
+        .post_shutdown(lambda a: _post_shutdown(a, rt))
+        .build()
+    )
+    register(app, deps)
+    return app, rt
+
+
+async def _post_init(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+    """Migrate, seed known audio, start workers and the web server, register commands."""
+    from bot.jobs.maintenance import maintenance_loop, seed_known_audio
+    from handlers.commands import set_commands
+
+    deps = rt.deps
+    await upgrade(deps.settings.db_url)
+    await seed_known_audio(deps.db, AUDIO_DIR)
+    await rt.queue.start(app.bot)
+    await set_commands(app, deps)
+    rt.tasks.append(asyncio.create_task(maintenance_loop(deps), name="ojo-maintenance"))
+    await _start_web(app, rt)
+    logger.info(
+        "Ojo started: %d patterns, content %s",
+        deps.analyzer.engines.engine.pattern_count,
+        deps.analyzer.pack_version,
+    )
+
+
+async def _start_web(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+    settings = rt.deps.settings
+
+    async def health() -> dict[str, object]:
+        from sqlalchemy import text
+
+        async with rt.deps.db() as session:
+            await session.execute(text("SELECT 1"))
+        return {"patterns": rt.deps.analyzer.engines.engine.pattern_count}
+
+    async def sink(data: dict[str, object]) -> None:
+        await app.update_queue.put(Update.de_json(data, app.bot))
+
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    web_app = build_web_app(health, webhook=sink if rt.webhook else None, secret=secret)
+    rt.web_runner = web.AppRunner(web_app, access_log=None)
+    await rt.web_runner.setup()
+    site = web.TCPSite(rt.web_runner, settings.web_host, settings.web_port)
+    try:
+        await site.start()
+    except OSError as exc:  # a busy port must not stop the bot itself
+        logger.warning(
+            "web server not started on %s:%s: %s",
+            settings.web_host,
+            settings.web_port,
+            exc.strerror,
+        )
+
+
+async def _post_shutdown(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+    """Close everything post_init opened, in reverse order."""
+    for task in rt.tasks:
+        task.cancel()
+    await asyncio.gather(*rt.tasks, return_exceptions=True)
+    if rt.web_runner is not None:
+        await rt.web_runner.cleanup()
+    await rt.queue.stop()
+    rt.executor.shutdown(wait=False, cancel_futures=True)
+    await rt.deps.db_engine.dispose()
+
+
+async def start(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+    """Start like run_polling/run_webhook do: initialise, post_init, updater, application."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    if rt.webhook:
+        settings = rt.deps.settings
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        url = (settings.webhook_url or "").rstrip("/") + WEBHOOK_PATH
+        await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+    else:
+        assert app.updater is not None  # noqa: S101 - built with an updater
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0)
+    await app.start()
+
+
+async def stop(app: Application) -> None:  # type: ignore[type-arg]
+    """Stop in reverse order and run post_shutdown."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+    await app.shutdown()
+
+
+def run(*, webhook: bool = False) -> int:
+    """`ojo run`: start the bot and serve until interrupted."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"ojo: invalid settings:\n{exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    logging.getLogger().setLevel(settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines contain the token
+    problem = token_problem(settings)
+    if problem:
+        print(f"ojo: {problem}", file=sys.stderr)  # noqa: T201
+        return 2
+    if webhook and not settings.webhook_url:
+        print("ojo: --webhook needs OJO_WEBHOOK_URL", file=sys.stderr)  # noqa: T201
+        return 2
+    try:
+        app, rt = build_application(settings, webhook=webhook)
+    except ContentError as exc:
+        print(f"ojo: content invalid, not starting:\n{exc.detail}", file=sys.stderr)  # noqa: T201
+        return 1
+    return asyncio.run(_serve(app, rt))
+
+
+async def _serve(app: Application, rt: Runtime) -> int:  # type: ignore[type-arg]
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await start(app, rt)
+    try:
+        await stopping.wait()
+    finally:
+        await stop(app)
+    return 0

@@ -1,0 +1,74 @@
+"""Background upkeep: seed known audio, purge what retention says to forget."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.cache import VerdictCacheRepo
+from bot.storage.fingerprints import AudioItem, FingerprintStore
+from bot.storage.reports import ReportRepo
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+logger = logging.getLogger(__name__)
+MAINTENANCE_EVERY = 3600.0  # seconds between purges
+
+
+async def seed_known_audio(db: async_sessionmaker[AsyncSession], root: Path) -> int:
+    """Store the shipped hoax fingerprints (content/audio) that the database lacks."""
+    if not (root / "index.yaml").exists():
+        return 0
+    from bot.analysis.audio_pack import load_audio_pack
+
+    store = FingerprintStore(db)
+    added = 0
+    for item, lm in await asyncio.to_thread(load_audio_pack, root):
+        if await store.get(item.id) is None:
+            await store.add(item, lm)
+            added += 1
+    if added:
+        logger.info("seeded %d known audio fingerprints", added)
+    return added
+
+
+async def purge(deps: Deps, now: datetime | None = None) -> dict[str, int]:
+    """Delete expired cache entries, reports past retention and old 'seen' fingerprints."""
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(hours=deps.settings.cache_ttl_hours)
+    async with deps.db() as session, session.begin():
+        cache = await VerdictCacheRepo(session).purge_expired(now)
+        reports = await ReportRepo(session).purge_expired(now)
+        old = (
+            (
+                await session.execute(
+                    select(AudioItem.id).where(
+                        AudioItem.origin == "seen", AudioItem.created_at < cutoff
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if old:
+            await session.execute(delete(AudioItem).where(AudioItem.id.in_(old)))
+    counts = {"cache": cache, "reports": reports, "seen_audio": len(old)}
+    logger.info("purged %s", counts)
+    return counts
+
+
+async def maintenance_loop(deps: Deps) -> None:
+    """Purge once an hour (each replica may run it: the deletes are idempotent)."""
+    while True:
+        try:
+            await purge(deps)
+        except Exception:  # a failed purge is retried next hour; it must not kill the bot
+            logger.exception("maintenance failed")
+        await asyncio.sleep(MAINTENANCE_EVERY)

@@ -1,0 +1,174 @@
+"""Inline buttons: How to check, Report (with consent), False alarm, language, country."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from telegram import CallbackQuery, Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.analysis.submission import MEDIA_KINDS, Submission
+from bot.deps import Deps
+from bot.jobs.types import MediaJob
+from bot.keyboards import consent_keyboard
+from bot.privacy import file_key, text_key
+from bot.render import esc
+from bot.storage.false_alarms import FalseAlarmRepo
+from bot.storage.reports import ReportRepo
+from bot.storage.users import UserRepo
+from bot.verdict import Verdict
+from handlers.common import Prefs, prefs_for, reply_html
+from handlers.extract import extract_submission
+
+logger = logging.getLogger(__name__)
+
+
+def content_key(sub: Submission) -> str:
+    """The content key of a submission: its file, else its text."""
+    if sub.file is not None:
+        return file_key(sub.file.file_unique_id)
+    return text_key(sub.text or "")
+
+
+class Buttons:
+    """Callback-query handlers."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def on_verdict_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """v:tips / v:rep / v:repok / v:repno / v:fa on a verdict about the replied-to message."""
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        action = query.data.split(":")[1]
+        prefs = await prefs_for(self.deps, query.from_user)
+        t = self.deps.messages.t
+        original = _original(query)
+        if action == "repno":
+            await query.answer()
+            await _edit(query, t(prefs.lang, "report.cancelled"))
+            return
+        if original is None:
+            await query.answer(t(prefs.lang, "report.gone"), show_alert=True)
+            return
+        sub = extract_submission(original, lang=prefs.lang, country=prefs.country)
+        if action == "tips":
+            await query.answer()
+            await self._all_tips(query, original, sub, prefs)
+        elif action == "rep":
+            await query.answer()
+            days = self.deps.settings.report_retention_days
+            await reply_html(
+                original,
+                t(prefs.lang, "report.consent", days=days),
+                reply_markup=consent_keyboard(
+                    self.deps.messages, prefs.lang, query.data.split(":")[2]
+                ),
+            )
+        elif action == "repok":
+            report_id = await self._store_report(query, sub)
+            await query.answer()
+            await _edit(query, t(prefs.lang, "report.done", id=report_id))
+        elif action == "fa":
+            voter = self.deps.user_hash(query.from_user.id)
+            async with self.deps.db() as session, session.begin():
+                fresh = await FalseAlarmRepo(session).add_vote(content_key(sub), None, voter)
+            await query.answer(t(prefs.lang, "false_alarm.done" if fresh else "false_alarm.again"))
+
+    async def verdict_of(self, sub: Submission, message: Message) -> Verdict | None:
+        """Re-derive the verdict of an original message (texts re-run; media from the cache)."""
+        if sub.kind in MEDIA_KINDS and sub.file is not None:
+            job = MediaJob(
+                chat_id=message.chat_id,
+                message_id=message.message_id,
+                file_id=sub.file.file_id,
+                file_unique_id=sub.file.file_unique_id,
+                kind=sub.kind,
+                lang=sub.lang or "es",
+                country=sub.country,
+                caption=sub.text,
+            )
+            return await self.deps.media.cached_verdict(job)
+        if not sub.text:
+            return None
+        return self.deps.analyzer.check_text(
+            sub.text, kind=sub.kind, lang=sub.lang, country=sub.country, forward=sub.forward
+        )
+
+    async def _all_tips(
+        self, query: CallbackQuery, original: Message, sub: Submission, prefs: Prefs
+    ) -> None:
+        t = self.deps.messages.t
+        verdict = await self.verdict_of(sub, original)
+        tips = verdict.tips if verdict else ()
+        lines = [f"• {esc(tip.text)}" for tip in tips] or [t(prefs.lang, "tips.none")]
+        await reply_html(original, t(prefs.lang, "tips.all") + "\n" + "\n".join(lines))
+
+    async def _store_report(self, query: CallbackQuery, sub: Submission) -> int:
+        original = _original(query)
+        verdict = await self.verdict_of(sub, original) if original else None
+        now = datetime.now(UTC)
+        async with self.deps.db() as session, session.begin():
+            report_id = await ReportRepo(session).add(
+                reporter_hash=self.deps.user_hash(query.from_user.id),
+                source="private",
+                kind=sub.kind,
+                verdict_json=json.dumps(verdict.to_dict() if verdict else {}, ensure_ascii=False),
+                consent_at=now,
+                retention=timedelta(days=self.deps.settings.report_retention_days),
+                text=sub.text,
+                transcript=verdict.transcript if verdict else None,
+                file_id=sub.file.file_id if sub.file else None,
+                file_unique_id=sub.file.file_unique_id if sub.file else None,
+            )
+        logger.info("report %d stored (kind %s)", report_id, sub.kind)
+        await self.deps.moderation.notify_report(query.get_bot(), report_id)
+        return report_id
+
+    async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """lang:es / lang:en."""
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        lang = query.data.split(":", 1)[1]
+        if lang not in ("es", "en"):
+            await query.answer()
+            return
+        async with self.deps.db() as session, session.begin():
+            await UserRepo(session).set_language(query.from_user.id, lang)
+        await query.answer()
+        await _edit(query, self.deps.messages.t(lang, "language.set"))
+
+    async def on_country(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """country:XX or country:none."""
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        code = query.data.split(":", 1)[1]
+        country = None if code == "none" else code.upper()[:2]
+        async with self.deps.db() as session, session.begin():
+            await UserRepo(session).set_country(query.from_user.id, country)
+        prefs = await prefs_for(self.deps, query.from_user)
+        await query.answer()
+        key = "country.cleared" if country is None else "country.set"
+        await _edit(query, self.deps.messages.t(prefs.lang, key, country=country or ""))
+
+
+def _original(query: CallbackQuery) -> Message | None:
+    """The user's message the button's message replies to (Telegram includes it)."""
+    msg = query.message
+    if isinstance(msg, Message) and msg.reply_to_message is not None:
+        return msg.reply_to_message
+    return None
+
+
+async def _edit(query: CallbackQuery, text: str) -> None:
+    """Replace the button message's text (and drop its keyboard)."""
+    started = time.perf_counter()
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+    logger.debug("edited in %.1f ms", (time.perf_counter() - started) * 1000)

@@ -1,0 +1,78 @@
+"""Run the real Ojo Application (as `ojo run` builds it) against a FakeBotApi."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.app import Runtime, build_application, start, stop
+from bot.settings import Settings
+from tests.fakebot.ptb import local_request
+from tests.fakebot.server import FakeBotApi
+from tests.fakebot.state import SentMessage
+
+MODEL_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "ojo-models"
+
+
+@dataclass
+class Harness:
+    """A running bot, its fake Telegram and its settings."""
+
+    fake: FakeBotApi
+    app: Application  # type: ignore[type-arg]
+    rt: Runtime
+    settings: Settings
+
+    async def answers(self, chat_id: int, n: int = 1, timeout: float = 10.0) -> list[SentMessage]:  # noqa: ASYNC109
+        """Wait for `n` messages sent to a chat; return them all."""
+        return await self.fake.wait_for_messages(chat_id, n, timeout)
+
+    def sent_to(self, chat_id: int) -> list[SentMessage]:
+        """Everything sent or edited in a chat so far."""
+        return list(self.fake.sent.get(chat_id, []))
+
+
+def make_settings(fake: FakeBotApi, data_dir: Path, **overrides: Any) -> Settings:
+    """Settings pointing at the fake, with a private data dir and no .env file."""
+    values: dict[str, Any] = {
+        "telegram_token": fake.token,
+        "telegram_api_url": fake.base_url,
+        "telegram_file_url": fake.base_file_url,
+        "data_dir": data_dir,
+        "web_port": 0,
+        "default_country": "ES",
+        "media_timeout": 120.0,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def running_bot(
+    data_dir: Path, *, fake: FakeBotApi | None = None, **overrides: Any
+) -> AsyncIterator[Harness]:
+    """Start a fake Bot API (unless given) and the real application; stop both after."""
+    own_fake = fake is None
+    fake = fake or FakeBotApi(strict_chats=False)
+    if own_fake:
+        await fake.start()
+    try:
+        settings = make_settings(fake, data_dir, **overrides)
+        app, rt = build_application(
+            settings,
+            request=local_request(connection_pool_size=16),
+            get_updates_request=local_request(),
+        )
+        await start(app, rt)
+        try:
+            yield Harness(fake, app, rt, settings)
+        finally:
+            await stop(app)
+    finally:
+        if own_fake:
+            await fake.stop()
