@@ -23,6 +23,7 @@ from bot.content.loader import DEFAULT_CONTENT_DIR, load_pack
 from bot.delivery import Deliverer
 from bot.deps import Deps
 from bot.errors import ContentError
+from bot.groups.service import GroupService
 from bot.i18n import load_messages
 from bot.jobs.media import LocalMediaQueue, MediaQueue, MediaService
 from bot.jobs.runner import MediaRunner
@@ -60,10 +61,16 @@ def build_deps(settings: Settings) -> tuple[Deps, ThreadPoolExecutor, MediaQueue
     db_engine = create_engine(settings.db_url)
     db = session_maker(db_engine)
     moderation = Moderation(settings, db)
-    checker = MediaChecker.create(settings, analyzer)
+    checker = MediaChecker.for_bot(settings, analyzer)
     executor = ThreadPoolExecutor(max_workers=settings.media_workers, thread_name_prefix="media")
     runner = MediaRunner(
-        settings=settings, checker=checker, db=db, deliverer=Deliverer(messages), executor=executor
+        settings=settings,
+        checker=checker,
+        db=db,
+        deliverer=Deliverer(
+            messages, groups=GroupService.create(settings, db, messages, analyzer)
+        ),
+        executor=executor,
     )
     queue = _queue(settings, runner)
     deps = Deps(
@@ -131,6 +138,7 @@ def build_application(
 async def _post_init(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
     """Migrate, seed known audio, start workers and the web server, register commands."""
     from bot.jobs.maintenance import maintenance_loop, seed_known_audio
+    from bot.moderation.live import for_deps
     from handlers.commands import set_commands
 
     deps = rt.deps
@@ -139,6 +147,10 @@ async def _post_init(app: Application, rt: Runtime) -> None:  # type: ignore[typ
     await rt.queue.start(app.bot)
     await set_commands(app, deps)
     rt.tasks.append(asyncio.create_task(maintenance_loop(deps), name="ojo-maintenance"))
+    # Moderator patterns: live before the first update, then followed by polling the revision.
+    patterns = for_deps(deps)
+    await patterns.sync()
+    rt.tasks.append(asyncio.create_task(patterns.run(), name="ojo-pattern-sync"))
     await _start_web(app, rt)
     logger.info(
         "Ojo started: %d patterns, content %s",

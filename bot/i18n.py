@@ -35,14 +35,24 @@ class Messages:
 
 
 def load_messages(root: Path = DEFAULT_CONTENT_DIR) -> Messages:
-    """Load every language's catalog, failing on a non-string value."""
+    """Load messages/<lang>.yaml and messages/<lang>.<part>.yaml; a key defined twice fails."""
     catalogs: dict[str, dict[str, str]] = {}
     for lang in LANGS:
-        path = root / "messages" / f"{lang}.yaml"
-        data = read_yaml(path)
-        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-            raise ContentError(f'{path}: every entry must be `key: "text"`')
-        catalogs[lang] = {str(k): v for k, v in data.items()}
+        merged: dict[str, str] = {}
+        paths = [root / "messages" / f"{lang}.yaml"]
+        paths += sorted((root / "messages").glob(f"{lang}.*.yaml"))
+        for path in paths:
+            data = read_yaml(path)
+            if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+                raise ContentError(f"{path}: every entry must be `key: \"text\"`")
+            for key, value in data.items():
+                if key in merged:
+                    raise ContentError(f"{path}: key {key!r} is already defined in another file")
+                merged[str(key)] = value
+        catalogs[lang] = merged
+    missing = catalogs["es"].keys() ^ catalogs["en"].keys()
+    if missing:
+        raise ContentError(f"{root / 'messages'}: keys not in both languages: {sorted(missing)}")
     return Messages(catalogs)
 
 

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     user_rate: int = Field(default=20, ge=1, description="Checks per user per minute.")
     cache_ttl_hours: int = Field(default=24 * 7, ge=1, description="Verdict cache lifetime.")
     report_retention_days: int = Field(default=90, ge=1, description="Reports kept this long.")
+    trend_users: int = Field(
+        default=5, ge=2, description="Distinct users forwarding the same unknown item: alert."
+    )
+    trend_hours: int = Field(
+        default=6, ge=1, description="Window in hours for counting those users (trend alerts)."
+    )
     hash_secret: SecretStr = Field(
         default=SecretStr("ojo-local"),
         description="Key for hashing user ids in reports and trends (set it in production).",

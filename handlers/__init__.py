@@ -8,11 +8,16 @@ from bot.deps import Deps
 from handlers.callbacks import Buttons
 from handlers.commands import Commands
 from handlers.errors import ErrorHandler
+from handlers.groups import register_groups
+from handlers.moderation import register_moderation
 from handlers.private import PrivateChat
 
 
 def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     """Register handlers: commands first, then buttons, then the catch-all private messages."""
+    # Groups first: its /start v_<handle> deep link (Details of a group warning) must win over
+    # the plain /start below. Its group-chat watcher runs in its own handler group.
+    register_groups(app, deps)
     private = filters.ChatType.PRIVATE
     commands = Commands(deps)
     for name in ("start", "help", "privacy", "language", "country", "forget", "about"):
@@ -22,6 +27,9 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(buttons.on_language, pattern=r"^lang:"))
     app.add_handler(CallbackQueryHandler(buttons.on_country, pattern=r"^country:"))
     # Group handlers and moderation go here, before the private catch-all (groups feature).
+    # Moderation: /report in groups, moderator commands (before the private unknown-command
+    # fallback below) and the mod: buttons.
+    register_moderation(app, deps)
     # Last: every other private message (text, forwards, media, stickers, polls, ...).
     chat = PrivateChat(deps)
     app.add_handler(MessageHandler(private & ~filters.COMMAND, chat.on_message))

@@ -57,6 +57,15 @@ class PrivateChat:
                 text,
                 reply_markup=verdict_keyboard(self.deps.messages, prefs.lang, handle),
             )
+            if update.effective_user is not None:  # trend alerts count distinct senders
+                await self.deps.moderation.sighting(
+                    message.get_bot(),
+                    text_key(sub.text),
+                    self.deps.user_hash(update.effective_user.id),
+                    sub.kind,
+                    verdict=verdict,
+                    text=sub.text,
+                )
         elif sub.kind == "photo":
             await reply_html(message, t(prefs.lang, "photo.no_caption"))
         elif sub.kind == "text":
@@ -113,6 +122,7 @@ class PrivateChat:
                     self.deps.messages, lang, short(f"file:{job.file_unique_id}")
                 ),
             )
+            await self.deps.moderation.media_sighting(message.get_bot(), job, cached)  # trends
             return
         await message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
         status = await reply_html(message, t(lang, "media.listening"))

@@ -49,6 +49,12 @@ class CachingEncoder:
     def _key(text: str) -> str:
         return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
+    def seed(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Preload vectors for texts (benchmarks with synthetic examples)."""
+        with self._lock:
+            for t, v in zip(texts, vectors, strict=True):
+                self._cache[self._key(t)] = v
+
     def remember(self, texts: Iterable[str]) -> None:
         """Keep these texts' vectors in the cache file (only pattern examples, not messages)."""
         if self._file is None:

@@ -42,7 +42,7 @@ class DecodedAudio:
 
 
 def decode_audio(data: bytes, *, max_seconds: float = 600.0) -> DecodedAudio:
-    """Decode the first audio stream of `data`; raise a MediaError when there is nothing to hear."""
+    """Decode the first audio stream of `data`; raise a MediaError if there is nothing to hear."""
     if not data:
         raise MediaEmpty("0 bytes")
     limit = max(1, round(max_seconds * SAMPLE_RATE))
@@ -120,11 +120,9 @@ def _open(data: bytes) -> av.container.InputContainer:
 
 def _audio_stream(container: av.container.InputContainer) -> av.audio.stream.AudioStream:
     if not container.streams.audio:
-        kinds = sorted({s.type for s in container.streams}) or ["none"]
-        raise MediaNoAudio(f"no audio stream (streams: {', '.join(kinds)})")
+        kinds = ", ".join(sorted({str(s.type) for s in container.streams})) or "none"
+        raise MediaNoAudio(f"no audio stream (streams: {kinds})")
     stream: av.audio.stream.AudioStream = container.streams.audio[0]
-    # Let FFmpeg use its own threads for the codec; the caller already runs us off the event loop.
-    stream.thread_type = "AUTO"
     return stream
 
 
@@ -168,8 +166,11 @@ def _damage(
     """Say why the file looks damaged or cut off, or return "" when it decoded cleanly."""
     if failure is not None:
         return str(failure)
-    errors = [f"[{name}] {message.strip()}" for level, name, message in lines
-              if level <= av.logging.ERROR]
+    errors = [
+        f"[{name}] {message.strip()}"
+        for level, name, message in lines
+        if level <= av.logging.ERROR
+    ]
     if errors:
         return errors[0]
     if data.startswith(b"OggS") and _ogg_cut_off(data):

@@ -107,14 +107,14 @@ class MediaChecker:
         self.items: dict[str, KnownAudio] = items or {}
 
     @classmethod
+    def for_bot(cls, settings: Settings, analyzer: Analyzer) -> MediaChecker:
+        """A checker for the bot: fingerprints are looked up in the database by the runner."""
+        return cls(analyzer, _transcriber(settings), max_seconds=settings.max_media_seconds)
+
+    @classmethod
     def create(cls, settings: Settings, analyzer: Analyzer) -> MediaChecker:
         """A checker with the configured speech model and the shipped audio fingerprints."""
-        transcriber = WhisperTranscriber(
-            settings.whisper_model,
-            cache_dir=settings.data_dir / "models",
-            cpu_threads=settings.whisper_threads,
-            allow_download=settings.whisper_allow_download,
-        )
+        transcriber = _transcriber(settings)
         index = MemoryFingerprintIndex()
         items: dict[str, KnownAudio] = {}
         for item, lm in load_known_audio(AUDIO_DIR):
@@ -216,8 +216,19 @@ class MediaChecker:
         )
 
 
+def _transcriber(settings: Settings) -> WhisperTranscriber:
+    return WhisperTranscriber(
+        settings.whisper_model,
+        cache_dir=settings.data_dir / "models",
+        cpu_threads=settings.whisper_threads,
+        allow_download=settings.whisper_allow_download,
+    )
+
+
 def load_known_audio(root: Path) -> list[tuple[KnownAudio, Landmarks]]:
     """The shipped audio fingerprints (content/audio) as (item, landmarks) pairs."""
+    if not (root / "index.yaml").exists():
+        return []
     from bot.analysis.audio_pack import load_audio_pack
 
     out = []

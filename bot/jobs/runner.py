@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
@@ -17,12 +19,15 @@ from bot.analysis.media_check import KnownAudio, MediaAnalysis, MediaChecker
 from bot.delivery import Deliverer
 from bot.errors import AnalysisTimeout, MediaError, MediaTooLarge, ModelError
 from bot.jobs.types import MediaJob
+from bot.moderation.service import Moderation
 from bot.privacy import file_key
 from bot.settings import Settings
 from bot.storage.cache import VerdictCacheRepo
-from bot.storage.fingerprints import AudioItemDTO, FingerprintStore
 from bot.storage.stats import StatsRepo
 from bot.verdict import Verdict
+
+if TYPE_CHECKING:
+    from bot.storage.fingerprints import AudioItemDTO, FingerprintStore
 
 logger = logging.getLogger(__name__)
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # Bot API getFile limit
@@ -44,9 +49,15 @@ class MediaRunner:
         self.settings = settings
         self.checker = checker
         self.db = db
-        self.store = FingerprintStore(db)
         self.deliverer = deliverer
         self.executor = executor
+
+    @functools.cached_property
+    def store(self) -> FingerprintStore:
+        """The fingerprint index in the database."""
+        from bot.storage.fingerprints import FingerprintStore
+
+        return FingerprintStore(self.db)
 
     async def run(self, bot: Bot, job: MediaJob) -> Verdict | None:
         """Process one job end to end; every failure becomes a friendly answer."""
@@ -69,6 +80,7 @@ class MediaRunner:
             return None
         await self.deliverer.verdict(bot, job, verdict)
         await self._count(job, verdict)
+        await Moderation(self.settings, self.db).media_sighting(bot, job, verdict)
         return verdict
 
     async def cached(self, job: MediaJob) -> MediaAnalysis | None:
@@ -120,6 +132,7 @@ class MediaRunner:
             analysis = await loop.run_in_executor(
                 self.executor, self.checker.transcribe, audio, timings
             )
+        await Moderation(self.settings, self.db).note_audio(job.file_unique_id, lm)  # trends
         await self._remember(job, analysis, lm)
         logger.info(
             "media analysed: kind %s, %.1f s, %s",
@@ -180,6 +193,8 @@ class MediaRunner:
             if analysis.fingerprint_item is None and len(lm) > 0:
                 await repo.put(f"fp:{SEEN_PREFIX}{job.file_unique_id}", raw, version, ttl)
         if analysis.fingerprint_item is None and len(lm) > 0:
+            from bot.storage.fingerprints import AudioItemDTO
+
             item = AudioItemDTO(
                 id=f"{SEEN_PREFIX}{job.file_unique_id}"[:80],
                 title="",

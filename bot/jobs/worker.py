@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arq.connections import RedisSettings
 from arq.worker import Worker
@@ -14,6 +15,9 @@ from telegram import Bot
 from bot.jobs.redis_queue import JOB_FUNCTION, QUEUE_NAME
 from bot.jobs.types import MediaJob
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.analysis.pipeline import Analyzer
 
 logger = logging.getLogger(__name__)
 
@@ -60,15 +64,33 @@ async def _startup(ctx: dict[str, Any]) -> None:
         bot=bot,
         runner=MediaRunner(
             settings=settings,
-            checker=MediaChecker.create(settings, analyzer),
+            checker=MediaChecker.for_bot(settings, analyzer),
             db=session_maker(engine),
             deliverer=Deliverer(load_messages(content)),
             executor=executor,
         ),
     )
+    await _start_pattern_sync(ctx, analyzer)
+
+
+async def _start_pattern_sync(ctx: dict[str, Any], analyzer: Analyzer) -> None:
+    """Moderator patterns reach workers too: sync now, then poll the revision."""
+    from bot.moderation.live import PatternSync, forget_moderator_audio
+
+    runner = ctx["runner"]  # the MediaRunner built above
+    items = runner.checker.items
+    sync = PatternSync(
+        runner.db, analyzer.engines, on_change=lambda: forget_moderator_audio(items)
+    )
+    await sync.sync()
+    ctx["pattern_sync"] = asyncio.create_task(sync.run(), name="ojo-pattern-sync")
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
+    task: asyncio.Task[None] | None = ctx.get("pattern_sync")
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
     await ctx["bot"].shutdown()
     ctx["executor"].shutdown(wait=False, cancel_futures=True)
     await ctx["db_engine"].dispose()

@@ -46,8 +46,16 @@ class Nearest:
     example: str
 
 
+BRUTE_FORCE_ROWS = 20_000  # above this, search pattern centroids first (two stages)
+SHORTLIST = 32  # patterns whose examples are compared exactly in the second stage
+
+
 class ParaphraseIndex:
-    """Example embeddings of every pattern, searched with one matrix product."""
+    """Example embeddings of every pattern, searched with one matrix product.
+
+    With many patterns (tens of thousands of examples) a first stage ranks patterns by the
+    centroid of their examples and only the best SHORTLIST are compared example by example.
+    """
 
     def __init__(self, encoder: Encoder, examples: list[tuple[int, str]]) -> None:
         self._encoder = encoder
@@ -55,6 +63,16 @@ class ParaphraseIndex:
         self._texts = [t for _, t in examples]
         self._keys = [" ".join(t.casefold().split()) for t in self._texts]
         self._matrix = encoder.encode(self._texts) if examples else np.zeros((0, 512), "float32")
+        self._two_stage = len(self._texts) > BRUTE_FORCE_ROWS
+        if self._two_stage:
+            order = np.argsort(self._owners, kind="stable")
+            self._order = order
+            owners_sorted = self._owners[order]
+            self._owner_ids, starts = np.unique(owners_sorted, return_index=True)
+            self._bounds = np.append(starts, len(order))
+            sums = np.add.reduceat(self._matrix[order], starts, axis=0)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            self._centroids = (sums / np.maximum(norms, 1e-9)).astype(np.float32)
 
     def __len__(self) -> int:
         return len(self._texts)
@@ -66,7 +84,12 @@ class ParaphraseIndex:
         if not self._texts:
             return []
         query = self._encoder.encode([text])[0]
-        sims = self._matrix @ query
+        if self._two_stage:
+            rows = self._shortlist(query)
+            sims = np.full(len(self._texts), -1.0, dtype=np.float32)
+            sims[rows] = self._matrix[rows] @ query
+        else:
+            sims = self._matrix @ query
         if leave_out:  # validation: a pattern's example must not vouch for itself
             key = " ".join(text.casefold().split())
             for i, k in enumerate(self._keys):
@@ -79,3 +102,10 @@ class ParaphraseIndex:
             if owner not in best:
                 best[owner] = Nearest(owner, float(sims[i]), self._texts[i])
         return list(best.values())
+
+    def _shortlist(self, query: np.ndarray) -> np.ndarray:
+        """Rows of the examples of the SHORTLIST patterns closest by centroid."""
+        scores = self._centroids @ query
+        k = min(SHORTLIST, len(scores))
+        best = np.argpartition(-scores, k - 1)[:k]
+        return np.concatenate([self._order[self._bounds[b] : self._bounds[b + 1]] for b in best])

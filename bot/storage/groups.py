@@ -73,7 +73,7 @@ class GroupSettingsUpdate(TypedDict, total=False):
     language: str | None
     country: str | None
     sensitivity: str
-    watch_kinds: Iterable[str]
+    watch_kinds: Iterable[str]  # or a comma list
     watch_all: bool
     delete_scams: bool
     muted_until: datetime | None
@@ -86,7 +86,7 @@ def _settings(row: Any) -> GroupSettings:
 
 
 def _watch_kinds(kinds: Iterable[str]) -> str:
-    chosen = set(kinds)
+    chosen = set(kinds.split(",") if isinstance(kinds, str) else kinds) - {""}
     unknown = chosen.difference(WATCHABLE_KINDS)
     if unknown:
         raise ValueError(f"unknown message kinds: {', '.join(sorted(unknown))}")

@@ -82,13 +82,19 @@ class PatternRepo:
         return await self._write(pattern_id, body_json, status, origin, actor, note, now)
 
     async def set_status(
-        self, pattern_id: str, status: PatternStatus, actor: str, note: str | None = None
+        self,
+        pattern_id: str,
+        status: PatternStatus,
+        actor: str,
+        note: str | None = None,
+        *,
+        now: datetime | None = None,
     ) -> int:
         """Enable or disable a pattern as a new version; return it."""
         current = await self._require(pattern_id)
         check_choice("status", status, PATTERN_STATUSES)
         origin = current.origin
-        return await self._write(pattern_id, current.body_json, status, origin, actor, note, None)
+        return await self._write(pattern_id, current.body_json, status, origin, actor, note, now)
 
     async def rollback(
         self,
@@ -109,9 +115,15 @@ class PatternRepo:
             raise LookupError(f"pattern {pattern_id} has no version {to_version}")
         note = note or f"rollback to v{to_version}"
         return await self._write(
-            pattern_id, old.body_json, old.status, current.origin, actor, note, now,
-            action="pattern.rollback",
-        )  # fmt: skip
+            pattern_id,
+            old.body_json,
+            old.status,
+            current.origin,
+            actor,
+            note,
+            now,
+            "pattern.rollback",
+        )
 
     async def list(
         self, origin: PatternOrigin | None = None, status: PatternStatus | None = None
@@ -166,28 +178,34 @@ class PatternRepo:
             PatternVersion.pattern_id == pattern_id
         )
         version = ((await self.session.execute(last)).scalar_one_or_none() or 0) + 1
-        updated_by = actor_user_id(actor)
-        await self.session.execute(
-            insert(PatternVersion).values(
-                pattern_id=pattern_id, version=version, body_json=body_json, status=status,
-                actor=actor, at=at, note=note,
-            )
-        )  # fmt: skip
-        values = {
-            "id": pattern_id, "version": version, "origin": origin, "status": status,
-            "body_json": body_json, "updated_by": updated_by, "updated_at": at,
-        }  # fmt: skip
-        changed = [c for c in values if c != "id"]
-        await self.session.execute(upsert(self.session, Pattern, values, ["id"], changed))
+        version_row = {
+            "pattern_id": pattern_id,
+            "version": version,
+            "body_json": body_json,
+            "status": status,
+            "actor": actor,
+            "at": at,
+            "note": note,
+        }
+        await self.session.execute(insert(PatternVersion).values(version_row))
+        current = {
+            "id": pattern_id,
+            "version": version,
+            "origin": origin,
+            "status": status,
+            "body_json": body_json,
+            "updated_by": actor_user_id(actor),
+            "updated_at": at,
+        }
+        changed = [c for c in current if c != "id"]
+        await self.session.execute(upsert(self.session, Pattern, current, ["id"], changed))
         if action is None:
             action = "pattern.create" if before is None else "pattern.update"
         await AuditRepo(self.session).record(
             actor,
             action,
             f"pattern:{pattern_id}",
-            before=None
-            if before is None
-            else _snapshot(before.version, before.status, before.body_json),
+            before=before and _snapshot(before.version, before.status, before.body_json),
             after=_snapshot(version, status, body_json),
             now=at,
         )

@@ -16,7 +16,18 @@ from tests.fakebot.ptb import local_request
 from tests.fakebot.server import FakeBotApi
 from tests.fakebot.state import SentMessage
 
-MODEL_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "ojo-models"
+SHARED_CACHE = Path(__file__).resolve().parents[2] / ".cache"
+
+
+def share_caches(data_dir: Path) -> None:
+    """Point a bot's model and embedding caches at the repo's .cache (built once per machine)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("models", "cache"):
+        shared = SHARED_CACHE / f"ojo-{name}"
+        shared.mkdir(parents=True, exist_ok=True)
+        link = data_dir / name
+        if not link.exists():
+            link.symlink_to(shared, target_is_directory=True)
 
 
 @dataclass
@@ -28,7 +39,7 @@ class Harness:
     rt: Runtime
     settings: Settings
 
-    async def answers(self, chat_id: int, n: int = 1, timeout: float = 10.0) -> list[SentMessage]:  # noqa: ASYNC109
+    async def answers(self, chat_id: int, n: int = 1, timeout: float = 30.0) -> list[SentMessage]:  # noqa: ASYNC109
         """Wait for `n` messages sent to a chat; return them all."""
         return await self.fake.wait_for_messages(chat_id, n, timeout)
 
@@ -62,6 +73,7 @@ async def running_bot(
     if own_fake:
         await fake.start()
     try:
+        share_caches(data_dir)
         settings = make_settings(fake, data_dir, **overrides)
         app, rt = build_application(
             settings,

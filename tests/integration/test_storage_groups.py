@@ -85,6 +85,18 @@ async def test_invalid_settings_are_refused(
         await groups.update_settings(CHAT, **fields)  # type: ignore[arg-type]
 
 
+async def test_watched_kinds_may_be_given_as_a_comma_list(session: AsyncSession) -> None:
+    groups = GroupRepo(session)
+    await groups.get_or_create(CHAT)
+
+    updated = await groups.update_settings(CHAT, watch_kinds="photo,voice")
+    nothing = await groups.update_settings(CHAT, watch_kinds="")
+
+    assert updated.watch_kinds == ("voice", "photo")
+    assert nothing.watch_kinds == ()
+    assert not nothing.watches("voice")
+
+
 async def test_updating_an_unknown_group_is_refused(session: AsyncSession) -> None:
     with pytest.raises(LookupError):
         await GroupRepo(session).update_settings(CHAT, watch_all=True)

@@ -9,9 +9,10 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, bindparam, inspect, text
+from sqlalchemy import Connection, String, bindparam, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -26,6 +27,7 @@ from bot.storage.db import (
     current_revision,
     default_sqlite_url,
     downgrade,
+    migration_transaction,
     session_maker,
     upgrade,
 )
@@ -36,6 +38,15 @@ if importlib.util.find_spec("bot.storage.fingerprints") is not None:
     import bot.storage.fingerprints  # noqa: F401
 
 AUDIO_TABLES = {"audio_items", "audio_hashes"}
+# Raw SQL: the audio tables' models live in fingerprints.py, written separately.
+INSERT_AUDIO_ITEM = text(
+    "INSERT INTO audio_items (id, title, category, verdict, origin, provenance,"
+    " duration_s, n_hashes, created_at) VALUES ('hoax', 'Hoax', 'hoax', 'scam',"
+    " 'preset', 'test', 1.5, 2, :at)"
+).bindparams(bindparam("at", type_=UTCDateTime()))
+INSERT_TWO_HASHES = text(
+    "INSERT INTO audio_hashes (hash, item_id, t) VALUES (1, 'hoax', 0), (2, 'hoax', 1)"
+)
 
 
 def revisions() -> list[str]:
@@ -128,17 +139,8 @@ async def test_an_audio_hash_must_point_at_an_existing_audio_item(session: Async
 
 
 async def test_deleting_an_audio_item_deletes_its_hashes(session: AsyncSession) -> None:
-    await session.execute(
-        text(
-            "INSERT INTO audio_items (id, title, category, verdict, origin, provenance,"
-            " duration_s, n_hashes, created_at) VALUES ('hoax', 'Hoax', 'hoax', 'scam',"
-            " 'preset', 'test', 1.5, 2, :at)"
-        ).bindparams(bindparam("at", type_=UTCDateTime())),
-        {"at": datetime(2025, 1, 1, tzinfo=UTC)},
-    )
-    await session.execute(
-        text("INSERT INTO audio_hashes (hash, item_id, t) VALUES (1, 'hoax', 0), (2, 'hoax', 1)")
-    )
+    await session.execute(INSERT_AUDIO_ITEM, {"at": datetime(2025, 1, 1, tzinfo=UTC)})
+    await session.execute(INSERT_TWO_HASHES)
 
     await session.execute(text("DELETE FROM audio_items WHERE id = 'hoax'"))
 
@@ -206,3 +208,30 @@ async def test_concurrent_units_of_work_that_read_then_write_all_succeed(db_url:
         await engine.dispose()
 
     assert final == "5"
+
+
+async def test_a_sqlite_batch_migration_keeps_the_rows_that_reference_a_rebuilt_table(
+    tmp_path: Path,
+) -> None:
+    url = default_sqlite_url(tmp_path)
+    await upgrade(url)
+    engine = create_engine(url)
+
+    def rebuild_audio_items(conn: Connection) -> None:
+        # What Alembic's batch mode does for most ALTERs on SQLite: copy, drop, rename.
+        with migration_transaction(conn):
+            context = MigrationContext.configure(conn, opts={"render_as_batch": True})
+            with Operations(context).batch_alter_table("audio_items", recreate="always") as op:
+                op.alter_column("title", type_=String(300))
+
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(INSERT_AUDIO_ITEM, {"at": datetime(2025, 1, 1, tzinfo=UTC)})
+            await conn.execute(INSERT_TWO_HASHES)
+        async with engine.connect() as conn:
+            await conn.run_sync(rebuild_audio_items)
+            hashes = (await conn.execute(text("SELECT count(*) FROM audio_hashes"))).scalar_one()
+    finally:
+        await engine.dispose()
+
+    assert hashes == 2

@@ -1,0 +1,1 @@
+"""Groups: the pure policy (when to speak) and the service that warns, checks admins and votes."""

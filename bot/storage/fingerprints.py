@@ -1,0 +1,184 @@
+"""Known hoax / scam audio in the database: items, their landmark hashes, and lookup by voting."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    delete,
+    insert,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.analysis.fingerprint import FingerprintHit, Landmarks, vote
+from bot.storage.base import Base
+
+logger = logging.getLogger(__name__)
+
+# SQLite's own limit is higher, but 500 keeps every statement small on both backends.
+LOOKUP_CHUNK = 500
+
+
+class AudioItem(Base):
+    """A known audio clip (a preset from content/audio or a moderator addition)."""
+
+    __tablename__ = "audio_items"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    pattern_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    category: Mapped[str] = mapped_column(String(40))
+    verdict: Mapped[str] = mapped_column(String(16))  # "scam" | "suspicious"
+    origin: Mapped[str] = mapped_column(String(16))  # "preset" | "moderator"
+    provenance: Mapped[str] = mapped_column(Text)
+    duration_s: Mapped[float] = mapped_column(Float)
+    n_hashes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AudioHash(Base):
+    """One landmark of a known item; the primary key (hash, item_id, t) is the lookup index."""
+
+    __tablename__ = "audio_hashes"
+    # On SQLite the rows live in the primary-key B-tree itself: without this the table and its
+    # key index would both hold every row (measured 2x the file size). PostgreSQL ignores it.
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 (SQLAlchemy's declared form)
+
+    hash: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    item_id: Mapped[str] = mapped_column(
+        String(80), ForeignKey("audio_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    t: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AudioItemDTO:
+    """A known audio item as the rest of Ojo sees it."""
+
+    id: str
+    title: str
+    category: str
+    verdict: str
+    origin: str
+    provenance: str
+    duration_s: float
+    n_hashes: int
+    created_at: datetime
+    pattern_id: str | None = None
+
+
+class FingerprintStore:
+    """Stores known items' landmarks and finds which ones a clip's landmarks align with."""
+
+    def __init__(self, session_maker: async_sessionmaker[AsyncSession]) -> None:
+        """Use sessions from `session_maker` (one short transaction per call)."""
+        self._session_maker = session_maker
+
+    async def add(self, item: AudioItemDTO, lm: Landmarks) -> None:
+        """Insert an item and its distinct (hash, t) landmarks; the id must be new."""
+        pairs = np.unique(
+            np.stack([lm.hashes.astype(np.int64), lm.times.astype(np.int64)]), axis=1
+        )
+        if pairs.size and int(pairs[0].max()) >= 2**31:
+            raise ValueError("landmark hashes must fit a signed 32-bit integer")
+        rows = [
+            {"hash": h, "item_id": item.id, "t": t}
+            for h, t in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True)
+        ]
+        item = replace(item, n_hashes=len(rows))
+        async with self._session_maker.begin() as session:
+            if await session.get(AudioItem, item.id) is not None:
+                raise ValueError(f"audio item {item.id!r} already exists")
+            session.add(_to_row(item))
+            await session.flush()
+            if rows:
+                await session.execute(insert(AudioHash), rows)
+        logger.info("added audio item %s with %d landmarks", item.id, len(rows))
+
+    async def lookup(self, lm: Landmarks) -> list[FingerprintHit]:
+        """Return the stored items the landmarks match, best first."""
+        wanted = np.unique(lm.hashes).tolist()
+        if not wanted:
+            return []
+        postings: list[tuple[int, str, int]] = []
+        async with self._session_maker() as session:
+            for start in range(0, len(wanted), LOOKUP_CHUNK):
+                chunk = wanted[start : start + LOOKUP_CHUNK]
+                result = await session.execute(
+                    select(AudioHash.hash, AudioHash.item_id, AudioHash.t).where(
+                        AudioHash.hash.in_(chunk)
+                    )
+                )
+                postings.extend(result.tuples())
+        if not postings:
+            return []
+        # Voting is numpy work on up to ~10^5 rows: keep it off the event loop.
+        return await asyncio.to_thread(vote, lm, postings)
+
+    async def get(self, item_id: str) -> AudioItemDTO | None:
+        """Return the item with this id, or None."""
+        async with self._session_maker() as session:
+            row = await session.get(AudioItem, item_id)
+            return _to_dto(row) if row is not None else None
+
+    async def remove(self, item_id: str) -> None:
+        """Delete an item and all its landmarks (no error if it is absent)."""
+        async with self._session_maker.begin() as session:
+            # Delete the hashes explicitly too: SQLite only honours ON DELETE CASCADE when the
+            # connection enabled foreign keys, and this must not depend on engine set-up.
+            await session.execute(delete(AudioHash).where(AudioHash.item_id == item_id))
+            await session.execute(delete(AudioItem).where(AudioItem.id == item_id))
+        logger.info("removed audio item %s", item_id)
+
+    async def ids(self) -> list[str]:
+        """Return every stored item id, sorted."""
+        async with self._session_maker() as session:
+            result = await session.scalars(select(AudioItem.id).order_by(AudioItem.id))
+            return list(result)
+
+
+def _to_row(item: AudioItemDTO) -> AudioItem:
+    return AudioItem(
+        id=item.id,
+        title=item.title,
+        pattern_id=item.pattern_id,
+        category=item.category,
+        verdict=item.verdict,
+        origin=item.origin,
+        provenance=item.provenance,
+        duration_s=item.duration_s,
+        n_hashes=item.n_hashes,
+        # Stored in UTC: SQLite keeps no offset, so other zones would come back shifted.
+        created_at=item.created_at.astimezone(UTC),
+    )
+
+
+def _to_dto(row: AudioItem) -> AudioItemDTO:
+    created = row.created_at
+    if created.tzinfo is None:
+        # SQLite has no time-zone type: values are written in UTC and come back naive.
+        created = created.replace(tzinfo=UTC)
+    return AudioItemDTO(
+        id=row.id,
+        title=row.title,
+        category=row.category,
+        verdict=row.verdict,
+        origin=row.origin,
+        provenance=row.provenance,
+        duration_s=row.duration_s,
+        n_hashes=row.n_hashes,
+        created_at=created,
+        pattern_id=row.pattern_id,
+    )

@@ -1,0 +1,365 @@
+"""Groups: greet when added, warn about forwarded scams, /settings for admins, Details links."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from datetime import UTC, datetime
+
+from telegram import (
+    Bot,
+    CallbackQuery,
+    ChatMember,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.analysis.submission import MEDIA_KINDS, Submission
+from bot.deps import Deps
+from bot.errors import QueueFull
+from bot.groups import policy
+from bot.groups.details import HANDLE_CHARS
+from bot.groups.service import GroupService
+from bot.groups.texts import (
+    country_keyboard,
+    greeting,
+    settings_keyboard,
+    settings_text,
+    warning_keyboard,
+)
+from bot.jobs.runner import TELEGRAM_DOWNLOAD_LIMIT
+from bot.jobs.types import MediaJob
+from bot.privacy import text_key
+from bot.render import render_verdict
+from bot.storage.groups import GroupSettings
+from bot.storage.stats import StatsRepo
+from bot.verdict import Verdict
+from handlers.common import prefs_for, reply_html
+from handlers.extract import extract_submission, message_kind, user_language
+
+logger = logging.getLogger(__name__)
+MAX_TEXT = 20_000  # as in private chats: scams are short
+LINK_ENTITIES: list[str | None] = [MessageEntity.URL, MessageEntity.TEXT_LINK]
+DEEP_LINK = rf"^/start(@\w+)? v_[0-9a-f]{{{HANDLE_CHARS}}}\s*$"
+# Watching is passive: it runs in its own handler group, so group commands and other features
+# registered in group 0 (moderation, /settings) still get every update they match.
+WATCH_GROUP = 1
+
+
+class Groups:
+    """Handlers for groups, and the private Details deep link."""
+
+    def __init__(self, deps: Deps, service: GroupService) -> None:
+        self.deps = deps
+        self.service = service
+
+    # ----- membership -----
+
+    async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot was added, promoted, restricted or removed: record it; greet when added."""
+        change = update.my_chat_member
+        if change is None or change.chat.type not in ("group", "supergroup"):
+            return
+        chat, bot = change.chat, context.bot
+        new = change.new_chat_member
+        if new.status in policy.GONE_STATUSES:
+            await self.service.record_rights(chat.id, new.status, False, chat.title)
+            logger.info("removed from group %s (%s)", chat.id, new.status)
+            return
+        member, can_read = await _own_rights(bot, chat.id, new)
+        can_delete = policy.can_delete(member.status, _right(member, "can_delete_messages"))
+        stored, group = await self.service.record_rights(
+            chat.id, member.status, can_delete, chat.title
+        )
+        if not policy.joined(change.old_chat_member.status, stored, member.status):
+            return
+        if group.language is None:  # first guess: the language of whoever added the bot
+            language = user_language(change.from_user, None)
+            group = await self.service.update(chat.id, {"language": language})
+        missing = policy.missing_rights(member.status, can_read, can_delete)
+        logger.info("added to group %s; missing rights: %s", chat.id, ",".join(missing) or "none")
+        text = greeting(self.deps.messages, policy.group_language(group), missing)
+        try:
+            await bot.send_message(
+                chat.id,
+                text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except TelegramError as exc:  # e.g. added without the right to send messages
+            logger.info("could not greet group %s: %s", chat.id, exc)
+
+    async def on_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Someone's status changed: keep the cached admin list current."""
+        change = update.chat_member
+        if change is None or change.chat.type not in ("group", "supergroup"):
+            return
+        member = change.new_chat_member
+        if member.user.id == context.bot.id:
+            return  # the bot's own changes come as my_chat_member
+        await self.service.remember_member(
+            change.chat.id, member.user.id, member.status, _right(member, "can_change_info")
+        )
+
+    # ----- watching -----
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group message: analyse it if the group's settings say so; speak only when sure."""
+        message = update.effective_message
+        if message is None or message.is_automatic_forward:
+            return  # the linked channel's own posts are not forwards by members
+        if message.chat_id == self.deps.settings.moderator_chat:
+            return  # moderators forward scams there on purpose
+        sub = extract_submission(message, lang="es", country=None, chat_type=message.chat.type)
+        seen = policy.Seen(
+            kind=sub.kind,
+            forwarded=message.forward_origin is not None,
+            has_link=bool(message.parse_entities(LINK_ENTITIES))
+            or bool(message.parse_caption_entities(LINK_ENTITIES)),
+            has_text=bool(sub.text and sub.text.strip()),
+        )
+        if not policy.candidate(seen):
+            return
+        group = await self.service.group(message.chat_id, message.chat.title)
+        skip = policy.look(group, seen, datetime.now(UTC))
+        if skip is not None:
+            logger.debug("group %s: message skipped (%s)", message.chat_id, skip)
+            return
+        user = update.effective_user
+        if user is not None and await self.deps.limiter.hit(f"user:{user.id}") is not None:
+            return  # one member flooding the group must not flood the analysers; stay quiet
+        country = group.country or self.deps.settings.default_country
+        sub = dataclasses.replace(sub, lang=policy.group_language(group), country=country)
+        if message_kind(message) in MEDIA_KINDS and sub.file is not None:
+            await self._media(message, sub)
+        elif sub.text and sub.text.strip():
+            verdict = await self._check_text(sub)
+            outcome = await self.service.deliver(
+                context.bot, message.chat_id, message.message_id, text_key(sub.text), verdict
+            )
+            logger.info("group text verdict %s: %s", verdict.level, outcome)
+
+    async def _check_text(self, sub: Submission) -> Verdict:
+        """Analyse off the event loop and count it, as private chats do."""
+        verdict = await asyncio.to_thread(
+            self.deps.analyzer.check_text,
+            (sub.text or "")[:MAX_TEXT],
+            kind=sub.kind,
+            lang=sub.lang,
+            country=sub.country,
+            forward=sub.forward,
+        )
+        best = verdict.matches[0].pattern_id if verdict.matches else ""
+        async with self.deps.db() as session, session.begin():
+            await StatsRepo(session).bump(datetime.now(UTC).date(), sub.kind, verdict.level, best)
+        return verdict
+
+    async def _media(self, message: Message, sub: Submission) -> None:
+        """Queue a media check quietly: no "Listening…" in groups; the worker warns if needed."""
+        assert sub.file is not None  # noqa: S101 - guaranteed by the caller
+        if sub.file.size is not None and sub.file.size > TELEGRAM_DOWNLOAD_LIMIT:
+            return
+        job = MediaJob(
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            file_id=sub.file.file_id,
+            file_unique_id=sub.file.file_unique_id,
+            kind=sub.kind,
+            lang=sub.lang or "es",
+            country=sub.country,
+            size=sub.file.size,
+            caption=sub.text,
+            context="group",
+            forward=MediaJob.forward_dict(sub.forward),
+            enqueued_at=time.time(),
+        )
+        try:
+            await self.deps.media.submit(job)
+        except QueueFull:
+            logger.warning("group %s: media queue full, note not checked", message.chat_id)
+
+    # ----- settings -----
+
+    async def settings(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/settings: the menu for admins, a polite no for everyone else."""
+        message = update.effective_message
+        if message is None:
+            return
+        group = await self.service.group(message.chat_id, message.chat.title)
+        lang = policy.group_language(group)
+        if not await self._sent_by_admin(context.bot, message):
+            await reply_html(message, self.deps.messages.t(lang, "group.settings.only_admins"))
+            return
+        await reply_html(
+            message,
+            settings_text(self.deps.messages, group, self.deps.settings.default_country),
+            reply_markup=settings_keyboard(
+                self.deps.messages, group, self.deps.settings.default_country
+            ),
+        )
+
+    async def _sent_by_admin(self, bot: Bot, message: Message) -> bool:
+        """Admins, including anonymous ones (they post as the group itself)."""
+        if message.sender_chat is not None:
+            return message.sender_chat.id == message.chat_id
+        user = message.from_user
+        if user is None:
+            return False
+        if (
+            user.id == policy.ANONYMOUS_ADMIN_ID
+        ):  # older clients: GroupAnonymousBot, no sender_chat
+            return True
+        return await self.service.is_admin(bot, message.chat_id, user.id)
+
+    async def on_settings_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """gs:<setting>:<value> and gs:menu:<main|country|close>, for admins only."""
+        query = update.callback_query
+        if query is None or query.data is None or query.message is None:
+            return
+        chat_id = query.message.chat.id
+        group = await self.service.group(chat_id)
+        t, lang = self.deps.messages.t, policy.group_language(group)
+        if not await self.service.is_admin(context.bot, chat_id, query.from_user.id):
+            await query.answer(t(lang, "group.settings.only_admins"), show_alert=True)
+            return
+        _, action, value = [*query.data.split(":", 2), "", ""][:3]
+        if action == "menu":
+            await query.answer()
+            await self._show(query, group, countries=value == "country", closed=value == "close")
+            return
+        try:
+            changes = policy.settings_change(group, action, value, datetime.now(UTC))
+        except policy.SettingRefused as refused:
+            await query.answer(t(lang, refused.message_key), show_alert=True)
+            return
+        except ValueError:
+            logger.info("unknown settings button %r", query.data)
+            await query.answer()
+            return
+        group = await self.service.update(chat_id, changes)
+        await query.answer(t(policy.group_language(group), "group.settings.saved"))
+        await self._show(query, group)
+
+    async def _show(
+        self,
+        query: CallbackQuery,
+        group: GroupSettings,
+        *,
+        countries: bool = False,
+        closed: bool = False,
+    ) -> None:
+        """Redraw the settings message (menu, country list, or closed without buttons)."""
+        messages, default = self.deps.messages, self.deps.settings.default_country
+        text = settings_text(messages, group, default)
+        markup: InlineKeyboardMarkup | None
+        if closed:
+            text += "\n\n" + messages.t(policy.group_language(group), "group.settings.closed")
+            markup = None
+        elif countries:
+            markup = country_keyboard(messages, group)
+        else:
+            markup = settings_keyboard(messages, group, default)
+        try:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        except BadRequest as exc:  # "message is not modified": the admin tapped the current value
+            logger.debug("settings message not redrawn: %s", exc.message)
+
+    # ----- warning buttons and Details -----
+
+    async def on_not_scam(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """g:fa:<content key>: any member may say a warning was wrong; votes are counted."""
+        query = update.callback_query
+        if query is None or query.data is None or query.message is None:
+            return
+        chat_id = query.message.chat.id
+        key = query.data.removeprefix("g:fa:")
+        if key.startswith("#"):  # a content key too long for callback data: its handle
+            key = f"warn:{key[1:]}"
+        voter = self.deps.user_hash(query.from_user.id)
+        fresh, count = await self.service.vote_not_scam(key, chat_id, voter)
+        lang = policy.group_language(await self.service.group(chat_id))
+        reply = "group.not_scam.done" if fresh else "group.not_scam.again"
+        await query.answer(self.deps.messages.t(lang, reply, count=count))
+        if not fresh:
+            return
+        markup = warning_keyboard(self.deps.messages, lang, context.bot.username, key, count)
+        try:
+            await query.edit_message_reply_markup(markup)
+        except TelegramError as exc:
+            logger.info("could not update the vote count: %s", exc)
+        # The moderation feature may offer this hook; without it the vote is just stored.
+        notify = getattr(self.deps.moderation, "notify_false_alarm", None)
+        if notify is not None:
+            await notify(context.bot, key, chat_id, count)
+
+    async def on_details(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start v_<handle> in private: the full verdict behind a group warning."""
+        message = update.effective_message
+        if message is None or not context.args:
+            return
+        prefs = await prefs_for(self.deps, update.effective_user)
+        handle = context.args[0].removeprefix("v_")
+        verdict = await self.service.details(handle, lang=prefs.lang, country=prefs.country)
+        if verdict is None:
+            await reply_html(message, self.deps.messages.t(prefs.lang, "group.details.expired"))
+            return
+        await reply_html(message, render_verdict(verdict, prefs.lang, messages=self.deps.messages))
+
+
+async def _own_rights(bot: Bot, chat_id: int, reported: ChatMember) -> tuple[ChatMember, bool]:
+    """The bot's actual membership (getChatMember) and privacy mode (getMe)."""
+    try:
+        member = await bot.get_chat_member(chat_id, bot.id)
+    except TelegramError as exc:  # fall back to what the update said
+        logger.info("getChatMember on itself failed in %s: %s", chat_id, exc)
+        member = reported
+    try:
+        me = await bot.get_me()
+    except TelegramError as exc:
+        logger.info("getMe failed: %s", exc)
+        me = bot.bot
+    return member, bool(me.can_read_all_group_messages)
+
+
+def _right(member: ChatMember, name: str) -> bool:
+    """A ChatMember right that only some statuses carry (administrators, restricted)."""
+    return bool(getattr(member, name, False))
+
+
+def group_service(deps: Deps) -> GroupService:
+    """The GroupService the media Deliverer uses, so texts and media share one per-group limit."""
+    warner = deps.media.runner.deliverer.groups
+    if isinstance(warner, GroupService):
+        return warner
+    return GroupService.create(deps.settings, deps.db, deps.messages, deps.analyzer)
+
+
+def register_groups(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
+    """Register the group handlers (call before the plain /start: the deep link must win)."""
+    groups = Groups(deps, group_service(deps))
+    in_groups = filters.ChatType.GROUPS
+    deep_link = filters.ChatType.PRIVATE & filters.Regex(DEEP_LINK)
+    app.add_handler(CommandHandler("start", groups.on_details, filters=deep_link))
+    app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(ChatMemberHandler(groups.on_chat_member, ChatMemberHandler.CHAT_MEMBER))
+    app.add_handler(CommandHandler("settings", groups.settings, filters=in_groups))
+    app.add_handler(CallbackQueryHandler(groups.on_settings_button, pattern=r"^gs:"))
+    app.add_handler(CallbackQueryHandler(groups.on_not_scam, pattern=r"^g:fa:"))
+    watched = in_groups & filters.UpdateType.MESSAGE & ~filters.COMMAND
+    app.add_handler(MessageHandler(watched, groups.on_message), group=WATCH_GROUP)

@@ -1,0 +1,376 @@
+"""Moderation: /report in groups, the moderator commands and the mod: review buttons."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot.analysis.submission import MEDIA_KINDS
+from bot.deps import Deps
+from bot.moderation import cards, live
+from bot.moderation.admin import ModeratorAdmin, PatternAdmin
+from bot.moderation.drafts import edit_draft
+from bot.moderation.intake import group_report
+from bot.moderation.review import Outcome, Review
+from bot.storage.patterns import PatternStatus
+from bot.storage.reports import ReportRecord, ReportRepo, ReportStatus
+from bot.storage.stats import StatsRepo
+from handlers.common import over_limit, prefs_for, reply_html
+from handlers.extract import extract_submission
+
+logger = logging.getLogger(__name__)
+MODERATOR_COMMANDS = ("review", "patterns", "stats", "mod", "draft", "attach")
+STATS_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The moderator acting, their role and language."""
+
+    user_id: int
+    role: str
+    lang: str
+
+
+class ModerationHandlers:
+    """Thin handlers: check the role, call the review/admin services, render a card."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.review = Review(deps)
+        self.patterns_admin = PatternAdmin(deps)
+        self.moderators = ModeratorAdmin(deps)
+
+    def t(self, lang: str, key: str, **params: object) -> str:
+        """A catalog string."""
+        return self.deps.messages.t(lang, key, **params)
+
+    async def _who(self, user: User | None) -> Who | None:
+        if user is None:
+            return None
+        role = await self.deps.moderation.role_of(user.id)
+        lang = (await prefs_for(self.deps, user)).lang
+        return None if role is None else Who(user.id, role, lang)
+
+    async def _command(self, update: Update, *, owner: bool = False) -> tuple[Message, Who] | None:
+        """The message and moderator behind a command; refuse everyone else politely."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return None
+        who = await self._who(user)
+        if who is None or (owner and who.role != "owner"):
+            lang = (await prefs_for(self.deps, user)).lang
+            await reply_html(message, self.t(lang, "mod.owners_only" if who else "mod.denied"))
+            return None
+        return message, who
+
+    # ----- /report in groups (any member) -----
+
+    async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/report as a reply in a group: store the replied-to message for moderators."""
+        message, user, chat = (
+            update.effective_message,
+            update.effective_user,
+            update.effective_chat,
+        )
+        if message is None or user is None or chat is None:
+            return
+        prefs = await prefs_for(self.deps, user)
+        if await over_limit(self.deps, update, prefs.lang):
+            return
+        target = message.reply_to_message
+        sub = None
+        if target is not None and not (target.from_user and target.from_user.id == context.bot.id):
+            sub = extract_submission(
+                target, lang=prefs.lang, country=prefs.country, chat_type=chat.type
+            )
+        if sub is None or not ((sub.text and sub.text.strip()) or sub.file):
+            await reply_html(message, self.t(prefs.lang, "mod.report.usage"))
+            return
+        assert target is not None  # noqa: S101 - sub is only set with a target
+        report_id = await group_report(
+            self.deps,
+            context.bot,
+            sub,
+            chat_id=chat.id,
+            message_id=target.message_id,
+            reporter_id=user.id,
+        )
+        days = self.deps.settings.report_retention_days
+        await reply_html(message, self.t(prefs.lang, "mod.report.done", id=report_id, days=days))
+
+    # ----- moderator commands -----
+
+    async def review_cmd(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/review: the oldest open report, with the review buttons."""
+        got = await self._command(update)
+        if got is None:
+            return
+        message, who = got
+        report = await self.review.next_open()
+        if report is None:
+            await reply_html(message, self.t(who.lang, "mod.queue.empty"))
+            return
+        await self._send_card(message, who, report)
+
+    async def patterns(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/patterns [list | show ID | disable ID | enable ID | rollback ID VERSION]."""
+        got = await self._command(update)
+        if got is None:
+            return
+        message, who = got
+        args = context.args or []
+        action = args[0].lower() if args else "list"
+        admin = self.patterns_admin
+        if action == "list":
+            rows = await admin.rows(who.lang)
+            await reply_html(message, cards.patterns_list(self.deps.messages, who.lang, rows))
+        elif action == "show" and len(args) == 2:
+            shown = await admin.show(args[1])
+            if shown is None:
+                await reply_html(message, self.t(who.lang, "mod.patterns.unknown"))
+                return
+            pattern, record, history = shown
+            origin = record.origin if record else "preset"
+            text = cards.pattern_detail(self.deps.messages, who.lang, pattern, origin, history)
+            await reply_html(message, text)
+        elif action in ("disable", "enable") and len(args) == 2:
+            status: PatternStatus = "disabled" if action == "disable" else "active"
+            change = await admin.set_status(args[1], status, who.user_id)
+            await self._change_reply(message, who, args[1], change.version, change)
+        elif action == "rollback" and len(args) == 3 and args[2].isdigit():
+            change = await admin.rollback(args[1], int(args[2]), who.user_id)
+            await self._change_reply(message, who, args[1], change.version, change)
+        else:
+            await reply_html(message, self.t(who.lang, "mod.patterns.help"))
+
+    async def _change_reply(
+        self, message: Message, who: Who, pattern_id: str, version: int | None, change: object
+    ) -> None:
+        refusals = getattr(change, "refusals", ())
+        problem = getattr(change, "problem", None)
+        if refusals:
+            text = cards.refusal_text(self.deps.messages, who.lang, pattern_id, refusals)
+        elif problem:
+            text = self.t(who.lang, problem)
+        else:
+            text = self.t(who.lang, "mod.patterns.changed", id=pattern_id, version=version)
+        await reply_html(message, text)
+
+    async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/stats [days]: checks per day, verdicts by level, top patterns, unknown reports."""
+        got = await self._command(update)
+        if got is None:
+            return
+        message, who = got
+        args = context.args or []
+        days = (
+            int(args[0]) if args and args[0].isdigit() and 0 < int(args[0]) <= 90 else STATS_DAYS
+        )
+        async with self.deps.db() as session:
+            stats = StatsRepo(session)
+            per_day = await stats.per_day(days)
+            top = await stats.top_patterns(days, 5)
+            unknown = await stats.top_reported_unknown(5)
+            reports = await ReportRepo(session).count_by_status()
+        text = cards.stats_text(self.deps.messages, who.lang, days, per_day, top, unknown, reports)
+        await reply_html(message, text)
+
+    async def mod(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/mod add ID | remove ID | list (owners only)."""
+        got = await self._command(update, owner=True)
+        if got is None:
+            return
+        message, who = got
+        args = context.args or []
+        if args[:1] == ["list"] or not args:
+            rows = await self.moderators.list()
+            owners = ", ".join(f"<code>{i}</code>" for i in self.deps.settings.moderators) or "—"
+            listed = ", ".join(f"<code>{r.user_id}</code> ({r.role})" for r in rows) or "—"
+            await reply_html(message, self.t(who.lang, "mod.mod.list", owners=owners, mods=listed))
+        elif len(args) == 2 and args[0] in ("add", "remove") and args[1].lstrip("-").isdigit():
+            target = int(args[1])
+            if args[0] == "add":
+                await self.moderators.add(target, who.user_id)
+                await reply_html(message, self.t(who.lang, "mod.mod.added", id=target))
+            else:
+                removed = await self.moderators.remove(target, who.user_id)
+                key = "mod.mod.removed" if removed else "mod.mod.not_found"
+                await reply_html(message, self.t(who.lang, key, id=target))
+        else:
+            await reply_html(message, self.t(who.lang, "mod.mod.usage"))
+
+    async def draft(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/draft REPORT FIELD VALUE: edit a pattern draft (title, category, phrases, ...)."""
+        got = await self._command(update)
+        if got is None:
+            return
+        message, who = got
+        args = context.args or []
+        if len(args) < 3 or not args[0].isdigit():
+            await reply_html(message, self.t(who.lang, "mod.draft.usage"))
+            return
+        report = await self.review.report(int(args[0]))
+        if report is None:
+            await reply_html(message, self.t(who.lang, "mod.report.gone"))
+            return
+        draft = await self.review.draft(report)
+        error = edit_draft(draft, args[1].lower(), " ".join(args[2:]))
+        if error is not None:
+            await reply_html(message, self.t(who.lang, error))
+            return
+        await self.review.save_draft(draft)
+        text, markup = cards.draft_card(self.deps.messages, who.lang, draft)
+        await reply_html(message, text, reply_markup=markup)
+
+    async def attach(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/attach REPORT PATTERN: add a report's fingerprint and phrases to a pattern."""
+        got = await self._command(update)
+        if got is None:
+            return
+        message, who = got
+        args = context.args or []
+        if len(args) != 2 or not args[0].isdigit():
+            await reply_html(message, self.t(who.lang, "mod.attach.usage"))
+            return
+        outcome = await self.review.attach(message.get_bot(), int(args[0]), args[1], who.user_id)
+        await reply_html(message, self._outcome_text(who, outcome))
+        if outcome.ok:
+            await self._next(message, who, None)
+
+    # ----- buttons -----
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """mod:<action>:<report>[:<pattern>] buttons of report cards, drafts and alerts."""
+        query = update.callback_query
+        if query is None or query.data is None or not isinstance(query.message, Message):
+            return
+        who = await self._who(query.from_user)
+        if who is None:
+            lang = (await prefs_for(self.deps, query.from_user)).lang
+            await query.answer(self.t(lang, "mod.denied"), show_alert=True)
+            return
+        parts = query.data.split(":", 3)
+        action = parts[1] if len(parts) > 1 else ""
+        if len(parts) < 3 or not parts[2].isdigit():
+            await query.answer()
+            return
+        rid = int(parts[2])
+        message, bot = query.message, context.bot
+        report = await self.review.report(rid)
+        if report is None:
+            await query.answer(self.t(who.lang, "mod.report.gone"), show_alert=True)
+            return
+        await query.answer()
+        if action == "open":
+            await self._send_card(message, who, report)
+        elif action == "skip":
+            following = await self.review.next_open(after_id=rid)
+            if following is None:
+                await _edit(query, self.t(who.lang, "mod.queue.empty"))
+            else:
+                await self._send_card(message, who, following)
+        elif report.status != "new":
+            await _edit(
+                query, self.t(who.lang, "mod.report.resolved", id=rid, status=report.status)
+            )
+        elif action == "new":
+            report = await self.review.prepare(bot, report)
+            text, markup = cards.draft_card(
+                self.deps.messages, who.lang, await self.review.draft(report)
+            )
+            await _edit(query, text, markup)
+        elif action == "mk":
+            outcome = await self.review.create(bot, rid, who.user_id)
+            await self._after(query, message, who, outcome)
+        elif action == "att":
+            overrides = (await live.load_overrides(self.deps.db))[1]
+            ids = self.review.suggestions(report, overrides)
+            text, markup = cards.attach_card(self.deps.messages, who.lang, rid, ids)
+            await _edit(query, text, markup)
+        elif action == "to" and len(parts) == 4:
+            report = await self.review.prepare(bot, report)
+            outcome = await self.review.attach(bot, rid, parts[3], who.user_id)
+            await self._after(query, message, who, outcome)
+        elif action in ("legit", "rej"):
+            resolution: ReportStatus = "legit" if action == "legit" else "rejected"
+            await self.review.resolve(rid, resolution, who.user_id)
+            await _edit(query, self.t(who.lang, f"mod.resolved.{resolution}", id=rid))
+            await self._next(message, who, rid)
+
+    async def _after(
+        self, query: CallbackQuery, message: Message, who: Who, outcome: Outcome
+    ) -> None:
+        text = self._outcome_text(who, outcome)
+        if outcome.ok:
+            await _edit(query, text)
+            await self._next(message, who, None)
+        else:  # keep the draft card so the moderator can edit it and try again
+            await reply_html(message, text)
+
+    def _outcome_text(self, who: Who, outcome: Outcome) -> str:
+        if outcome.refusals:
+            pid = outcome.pattern_id or "?"
+            return cards.refusal_text(self.deps.messages, who.lang, pid, outcome.refusals)
+        if outcome.problem:
+            return self.t(who.lang, outcome.problem, id=outcome.pattern_id or "")
+        key = "mod.created.fingerprint" if outcome.fingerprint else "mod.created"
+        return self.t(who.lang, key, id=outcome.pattern_id, version=outcome.version)
+
+    async def _next(self, message: Message, who: Who, after: int | None) -> None:
+        """Walk on: the next open report, or say the queue is empty."""
+        following = await self.review.next_open(after)
+        if following is None and after is not None:
+            following = await self.review.next_open()
+        if following is None:
+            await message.get_bot().send_message(
+                message.chat_id, self.t(who.lang, "mod.queue.empty"), parse_mode=ParseMode.HTML
+            )
+            return
+        await self._send_card(message, who, following)
+
+    async def _send_card(self, message: Message, who: Who, report: ReportRecord) -> None:
+        """Send a report card; a voice report is transcribed first (once)."""
+        bot = message.get_bot()
+        status = None
+        if not report.transcript and report.kind in MEDIA_KINDS and report.file_id:
+            status = await bot.send_message(message.chat_id, self.t(who.lang, "mod.listening"))
+            report = await self.review.prepare(bot, report)
+        text, markup = cards.report_card(self.deps.messages, who.lang, report)
+        if status is not None:
+            await status.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        else:
+            await bot.send_message(
+                message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+
+
+async def _edit(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace a card; an unchanged card (a double tap) is not an error."""
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+def register_moderation(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
+    """Register /report (groups), the moderator commands and the mod: buttons."""
+    handlers = ModerationHandlers(deps)
+    app.add_handler(CommandHandler("report", handlers.report, filters=filters.ChatType.GROUPS))
+    # Moderators work in a private chat with the bot or in the moderators' chat.
+    where: filters.BaseFilter = filters.ChatType.PRIVATE
+    if deps.settings.moderator_chat is not None:
+        where = where | filters.Chat(deps.settings.moderator_chat)
+    callbacks = {"review": handlers.review_cmd}
+    for name in MODERATOR_COMMANDS:
+        callback = callbacks.get(name) or getattr(handlers, name)
+        app.add_handler(CommandHandler(name, callback, filters=where))
+    app.add_handler(CallbackQueryHandler(handlers.on_button, pattern=r"^mod:"))
