@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from telegram.error import NetworkError, TimedOut
+from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram.request import HTTPXRequest, RequestData
 
 logger = logging.getLogger(__name__)
@@ -26,10 +27,10 @@ class RetryingRequest(HTTPXRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
+        read_timeout: Any = DEFAULT_NONE,
+        write_timeout: Any = DEFAULT_NONE,
+        connect_timeout: Any = DEFAULT_NONE,
+        pool_timeout: Any = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Send once, retrying 5xx answers and network errors with exponential backoff."""
         endpoint = url.rsplit("/", 1)[-1]  # the method name; never log the URL (it has the token)

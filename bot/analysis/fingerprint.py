@@ -33,6 +33,7 @@ HPF_POLE = 0.98
 # DF_MAX bins (~1 kHz). Triplets of peaks made hashes ~7x more selective but lost 3-4x the aligned
 # hits on 12 kbit/s Opus and 6 s excerpts, until a 6 s excerpt scored below chance.
 FAN_OUT = 3
+DT_MIN = 1
 DT_MAX = 63
 DF_MAX = 63
 # hash = f1 (8 bits) | f2 (8 bits) | dt (6 bits): < 2**22, well inside a signed 32-bit INTEGER.
@@ -222,7 +223,7 @@ def _pair(peak_t: np.ndarray, peak_f: np.ndarray) -> Landmarks:
         if not live.any():
             break
         df = peak_f[k:] - peak_f[:-k]
-        ok = live & (dt >= 1) & (dt <= DT_MAX) & (np.abs(df) <= DF_MAX)
+        ok = live & (dt >= DT_MIN) & (dt <= DT_MAX) & (np.abs(df) <= DF_MAX)
         anchors = np.flatnonzero(ok)
         if anchors.size:
             taken[anchors] += 1
@@ -323,5 +324,5 @@ def _vote_arrays(
 
 def _confidence(aligned: int, ratio: float) -> float:
     """0.5 at the match threshold; each further multiple of it halves the remaining doubt."""
-    times_threshold = min(aligned / MIN_ALIGNED, ratio / MIN_RATIO)
+    times_threshold = min(aligned / max(1, MIN_ALIGNED), ratio / max(1e-9, MIN_RATIO))
     return round(1.0 - float(0.5**times_threshold), 3)

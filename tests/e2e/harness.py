@@ -12,7 +12,8 @@ from telegram.ext import Application
 
 from bot.app import Runtime, build_application, start, stop
 from bot.settings import Settings
-from tests.fakebot.ptb import local_request
+from bot.telegram_request import RetryingRequest
+from tests.fakebot.ptb import local_request, ssl_context
 from tests.fakebot.server import FakeBotApi
 from tests.fakebot.state import SentMessage
 
@@ -77,7 +78,10 @@ async def running_bot(
         settings = make_settings(fake, data_dir, **overrides)
         app, rt = build_application(
             settings,
-            request=local_request(connection_pool_size=16),
+            # The bot's own retrying request class, with the fake's shared TLS context (fast).
+            request=RetryingRequest(
+                httpx_kwargs={"verify": ssl_context()}, connection_pool_size=16, backoff=0.05
+            ),
             get_updates_request=local_request(),
         )
         await start(app, rt)

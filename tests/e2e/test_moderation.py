@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from bot.storage.audit import AuditRepo
+from bot.storage.patterns import PatternRepo
 from bot.storage.reports import ReportRecord, ReportRepo
 from tests.e2e.conftest import new_user
 from tests.e2e.harness import Harness, running_bot
@@ -25,6 +28,8 @@ AUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
 OWNER: JSON = updates.user(8_200_000_001, "Marta", language_code="es")
 MOD_CHAT: JSON = updates.group_chat(-1_002_200_000_001, "Ojo · moderadores")
 _groups = itertools.count(-1_002_300_000_001, -1)
+# The module's bot lives in the session's event loop: its tests must run there too.
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 LISTEN = 150.0  # seconds for a voice note to be transcribed on a busy 2-core machine
 
 
@@ -252,7 +257,7 @@ async def test_only_owners_manage_moderators_and_new_moderators_can_review(bot: 
     await shows(bot, OWNER["id"], f"{helper['id']} ya es moderador")
     bot.fake.push_update(command("/mod list", helper))
     bot.fake.push_update(command("/stats", helper))
-    owners_only, stats = await bot.answers(helper["id"], 3)
+    _refused, owners_only, stats = await bot.answers(helper["id"], 3)
     assert "Solo los responsables" in (owners_only.text or "")
     assert "Estadísticas" in (stats.text or "")
     async with bot.rt.deps.db() as session:
@@ -264,3 +269,286 @@ async def test_only_owners_manage_moderators_and_new_moderators_can_review(bot: 
     bot.fake.push_update(command("/review", helper))
     answers = await bot.answers(helper["id"], 4)
     assert "solo para moderadores" in (answers[-1].text or "")
+
+
+# ----- the review queue -----
+
+
+async def test_review_walks_the_queue_through_each_decision(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, **settings()) as h:
+        h.fake.add_chat(MOD_CHAT)
+        legit = await group_report(
+            h, "Recordatorio: la junta de la comunidad es el jueves a las 19h en el portal"
+        )
+        junk = await group_report(h, "jajaja mira el gato bailando salsa en la terraza")
+        hoax = await group_report(
+            h,
+            "Atención: desde el lunes la DGT multará con 600 euros a quien lleve el chaleco "
+            "reflectante en el maletero en vez de en la guantera. Pásalo a tus contactos",
+        )
+        variant = await group_report(
+            h,
+            "Ojo que ya multan 600 euros si el chaleco reflectante va en el maletero y no "
+            "en la guantera del coche, lo ha dicho la radio esta mañana",
+        )
+        owner = OWNER["id"]
+        h.fake.push_update(command("/review", OWNER))
+        card = await shows(h, owner, f"Denuncia #{legit}", where=_has("mod:legit"))
+        assert "junta de la comunidad" in (card.text or "")
+
+        since = mark(h, owner)
+        press(h, card, f"mod:legit:{legit}")
+        await shows(h, owner, "legítima", since=since)
+        card = await shows(h, owner, f"Denuncia #{junk}", since=since, where=_has("mod:rej"))
+
+        since = mark(h, owner)
+        press(h, card, f"mod:rej:{junk}")
+        await shows(h, owner, f"Denuncia #{junk} descartada", since=since)
+        card = await shows(h, owner, f"Denuncia #{hoax}", since=since, where=_has("mod:new"))
+
+        since = mark(h, owner)
+        press(h, card, f"mod:new:{hoax}")
+        draft = await shows(h, owner, "Borrador de patrón", since=since, where=_has("mod:mk"))
+        assert "chaleco reflectante" in (draft.text or "")
+        pattern_id = re.search(r"id: (\S+)", draft.text or "")
+        assert pattern_id is not None
+        since = mark(h, owner)
+        press(h, draft, f"mod:mk:{hoax}")
+        created = await shows(h, owner, "activo", since=since)
+        assert pattern_id.group(1) in (created.text or "")
+        card = await shows(h, owner, f"Denuncia #{variant}", since=since, where=_has("mod:att"))
+
+        since = mark(h, owner)
+        press(h, card, f"mod:att:{variant}")
+        choose = await shows(h, owner, "¿A qué patrón", since=since, where=_has("mod:to"))
+        since = mark(h, owner)
+        press(h, choose, f"mod:to:{variant}:{pattern_id.group(1)}")
+        await shows(h, owner, f"{pattern_id.group(1)} v2 activo", since=since)
+        await shows(h, owner, "No quedan denuncias", since=since)
+
+        statuses = [(await report(h, r)).status for r in (legit, junk, hoax, variant)]
+        assert statuses == ["legit", "rejected", "accepted", "accepted"]
+        async with h.rt.deps.db() as session:
+            history = await PatternRepo(session).history(pattern_id.group(1))
+            audit = await AuditRepo(session).list(target=f"report:{legit}")
+        assert [v.version for v in history] == [1, 2]
+        assert "lo ha dicho la radio" in history[1].body_json  # the variant became an example
+        assert audit[0].action == "report.legit"
+        assert audit[0].actor == f"user:{owner}"
+        verdict = h.rt.deps.analyzer.check_text(
+            "la DGT multará con 600 euros a quien lleve el chaleco reflectante en el maletero"
+        )
+        assert verdict.level == "scam"
+        assert verdict.matches[0].pattern_id == pattern_id.group(1)
+
+
+# ----- patterns -----
+
+
+async def test_patterns_are_listed_shown_disabled_enabled_and_rolled_back_with_audit(
+    bot: Harness,
+) -> None:
+    owner, pid = OWNER["id"], "tech-support-remote"
+    preset = bot.rt.deps.analyzer.engines.pack.pattern(pid)
+    assert preset is not None
+    example = str(preset.examples.match.es[0])
+
+    def live_ids() -> set[str]:
+        return {p.id for p in bot.rt.deps.analyzer.engines.engine.patterns}
+
+    bot.fake.push_update(command("/patterns", OWNER))
+    listing = await shows(bot, owner, "Patrones (")
+    assert f"{pid} — " in (listing.text or "")
+
+    bot.fake.push_update(command(f"/patterns disable {pid}", OWNER))
+    await shows(bot, owner, f"{pid} ahora en la versión 1")
+    assert pid not in live_ids()
+    assert all(m.pattern_id != pid for m in bot.rt.deps.analyzer.check_text(example).matches)
+
+    bot.fake.push_update(command(f"/patterns enable {pid}", OWNER))
+    await shows(bot, owner, f"{pid} ahora en la versión 2")
+    assert pid in live_ids()
+
+    bot.fake.push_update(command(f"/patterns rollback {pid} 1", OWNER))
+    await shows(bot, owner, f"{pid} ahora en la versión 3")
+    assert pid not in live_ids()
+
+    bot.fake.push_update(command(f"/patterns show {pid}", OWNER))
+    shown = await shows(bot, owner, "Historial")
+    for line in ("v1", "v2", "v3", "rollback to v1"):
+        assert line in (shown.text or "")
+
+    bot.fake.push_update(command(f"/patterns enable {pid}", OWNER))
+    await shows(bot, owner, f"{pid} ahora en la versión 4")
+    assert pid in live_ids()
+    async with bot.rt.deps.db() as session:
+        audit = list(reversed(await AuditRepo(session).list(target=f"pattern:{pid}")))
+    assert [a.action for a in audit] == [
+        "pattern.create",
+        "pattern.update",
+        "pattern.rollback",
+        "pattern.update",
+    ]
+    assert {a.actor for a in audit} == {f"user:{owner}"}
+    states = [
+        (json.loads(a.before_json or "null"), json.loads(a.after_json or "{}")) for a in audit
+    ]
+    assert states[0][0] is None and states[0][1]["status"] == "disabled"
+    assert (states[1][0]["status"], states[1][1]["status"]) == ("disabled", "active")
+    assert (states[2][0]["status"], states[2][1]["status"]) == ("active", "disabled")
+
+    since = mark(bot, owner)
+    bot.fake.push_update(command("/patterns show no-such-pattern", OWNER))
+    bot.fake.push_update(command(f"/patterns rollback {pid} 99", OWNER))
+    await shows(bot, owner, "No conozco ese patrón", since=since)
+    await shows(bot, owner, "no tiene esa versión", since=since)
+
+
+async def test_a_pattern_that_would_flag_a_corpus_message_is_refused_with_the_evidence(
+    bot: Harness,
+) -> None:
+    legit = (
+        "Familia!! El asado del domingo es en lo de la tía Nora a las 13. Pablo trae el vino, "
+        "Caro la ensalada y yo el postre. Confirmen 🙌"
+    )
+    rid = await group_report(bot, legit)
+    card = await open_card(bot, rid)
+    since = mark(bot, MOD_CHAT["id"])
+    press(bot, card, f"mod:new:{rid}")
+    draft = await shows(bot, MOD_CHAT["id"], "Borrador", since=since, where=_has("mod:mk"))
+    assert "ninguna" in (draft.text or "")  # every n-gram of it is in the corpus: no proposal
+
+    since = mark(bot, OWNER["id"])
+    bot.fake.push_update(command(f"/draft {rid} add asado del domingo 0.9", OWNER))
+    edited = await shows(bot, OWNER["id"], "asado del domingo", since=since, where=_has("mod:mk"))
+    since = mark(bot, OWNER["id"])
+    press(bot, edited, f"mod:mk:{rid}")
+
+    refused = await shows(bot, OWNER["id"], "No activo", since=since)
+    text = refused.text or ""
+    assert "corpus family" in text
+    assert "Familia!! El asado del domingo" in text
+    assert "lo marcaría como estafa (0.90) por «asado del domingo»" in text
+    assert (await report(bot, rid)).status == "new"
+    async with bot.rt.deps.db() as session:
+        assert await PatternRepo(session).list(origin="moderator", status=None) == ()
+
+
+async def test_stats_show_checks_per_day_verdicts_top_patterns_and_unknown_reports(
+    bot: Harness,
+) -> None:
+    user = new_user("es", "Paco")
+    bot.fake.push_update(
+        updates.text_message(
+            "Hola mamá, se me rompió el móvil y este es mi número nuevo. ¿Me haces un Bizum "
+            "de 300€? Es urgente",
+            sender=user,
+        )
+    )
+    await bot.answers(user["id"])
+    rid = await group_report(bot, "Me han dicho que regalan entradas del Bernabéu por WhatsApp")
+    bot.fake.push_update(command("/stats", OWNER))
+    stats = await shows(bot, OWNER["id"], "Estadísticas (últimos 7 días)")
+    text = stats.text or ""
+    assert "Comprobaciones por día" in text
+    assert datetime.now(UTC).date().isoformat() in text
+    assert "🚨" in text and "🔎" in text
+    assert "family-new-number" in text
+    assert f"#{rid} (text) — 1 denuncias" in text
+    assert "Denuncias:" in text
+
+
+# ----- trends -----
+
+
+async def test_moderators_are_alerted_once_when_three_people_forward_the_same_unknown_text(
+    bot: Harness,
+) -> None:
+    text = "¿Habéis visto el vídeo del perro que toca el piano en la plaza mayor? Buenísimo jaja"
+    senders = [new_user("es", f"Vecino {i}") for i in range(4)]
+    since = mark(bot, MOD_CHAT["id"])
+    for sender in senders[:3]:
+        bot.fake.push_update(updates.text_message(text, sender=sender))
+        await bot.answers(sender["id"])
+    alert = await shows(bot, MOD_CHAT["id"], "Tendencia", since=since, where=_has("mod:open"))
+    assert "3 personas distintas" in (alert.text or "")
+    assert "perro que toca el piano" in (alert.text or "")
+
+    bot.fake.push_update(updates.text_message(text, sender=senders[3]))
+    await bot.answers(senders[3]["id"])
+    bot.fake.push_update(command("/stats", OWNER))  # updates run in order: the 4th is done
+    await shows(bot, OWNER["id"], "Estadísticas", since=mark(bot, OWNER["id"]) - 1)
+    alerts = [m for m in bot.sent_to(MOD_CHAT["id"])[since:] if "perro que toca" in (m.text or "")]
+    assert len(alerts) == 1
+
+    since = mark(bot, MOD_CHAT["id"])
+    press(bot, alert, button(alert, "mod:open:"))
+    card = await shows(
+        bot, MOD_CHAT["id"], "alerta de tendencia", since=since, where=_has("mod:new")
+    )
+    assert "perro que toca el piano" in (card.text or "")
+
+
+async def test_a_voice_note_and_its_reencoded_copies_count_as_one_trending_item(
+    bot: Harness,
+) -> None:
+    original = (AUDIO / "benign_en_pickup.ogg").read_bytes()
+    copy = reencode(original, kbps=12)
+    senders = [new_user("en", f"Parent {i}") for i in range(3)]
+    since = mark(bot, MOD_CHAT["id"])
+    first = forward_voice(bot, original, senders[0])
+    await shows(bot, senders[0]["id"], "No match", timeout=LISTEN)
+    forward_voice(bot, copy, senders[1])
+    await shows(bot, senders[1]["id"], "No match", timeout=LISTEN)
+    again = updates.voice_message(
+        first["message"]["voice"]["file_id"],
+        first["message"]["voice"]["file_unique_id"],
+        duration=13,
+        sender=senders[2],
+    )
+    bot.fake.push_update(again)
+
+    alert = await shows(bot, MOD_CHAT["id"], "Tendencia", since=since, timeout=LISTEN)
+    assert "3 personas distintas" in (alert.text or "")
+    assert "(voice)" in (alert.text or "")
+
+
+# ----- the key flow: a reported voice note becomes a pattern -----
+
+
+async def test_a_reported_voice_note_made_a_pattern_flags_reencoded_copies_in_private_and_groups(
+    bot: Harness,
+) -> None:
+    original = (AUDIO / "benign_es_cumple.ogg").read_bytes()
+    user = new_user("es", "Sobrina")
+    forward_voice(bot, original, user)
+    verdict = await shows(bot, user["id"], "No coincide", timeout=LISTEN, where=_has("v:rep"))
+
+    press(bot, verdict, button(verdict, "v:rep:"), user)
+    consent = await shows(bot, user["id"], "¿Lo envío?", where=_has("v:repok"))
+    press(bot, consent, button(consent, "v:repok"), user)
+    rid = report_id(await shows(bot, user["id"], "denuncia #"))
+
+    card = await open_card(bot, rid)
+    assert "cumple" in (card.text or "").lower()  # transcribed for the moderator
+    since = mark(bot, MOD_CHAT["id"])
+    press(bot, card, f"mod:new:{rid}")
+    draft = await shows(bot, MOD_CHAT["id"], "Borrador", since=since, where=_has("mod:mk"))
+    since = mark(bot, MOD_CHAT["id"])
+    press(bot, draft, f"mod:mk:{rid}")
+    created = await shows(bot, MOD_CHAT["id"], "huella del audio", since=since, timeout=LISTEN)
+    pattern_id = re.search(r"Patrón (\S+) v1", created.text or "")
+    assert pattern_id is not None
+    assert (await report(bot, rid)).audio_item_id == f"mod-r{rid}"
+
+    someone_else = new_user("es", "Abuela")
+    forward_voice(bot, reencode(original, kbps=12), someone_else)
+    flagged = await shows(bot, someone_else["id"], "Estafa conocida", timeout=LISTEN)
+    assert "huella de audio" in (flagged.text or "")
+
+    group = updates.group_chat(next(_groups), "Familia Ruiz")
+    note = forward_voice(bot, reencode(original, kbps=16), new_user("es", "Tío"), chat=group)
+    warning = await shows(bot, group["id"], "¡Ojo!", timeout=LISTEN)
+    assert "estafa conocida" in (warning.text or "")
+    reply = warning.params.get("reply_parameters")
+    assert isinstance(reply, dict) and reply["message_id"] == note["message"]["message_id"]

@@ -14,14 +14,14 @@ from tests.fakebot.server import FakeBotApi
 
 
 @functools.cache
-def _ssl_context() -> ssl.SSLContext:
+def ssl_context() -> ssl.SSLContext:
     """One TLS context for every test client (never used: the fake speaks plain HTTP)."""
     return ssl.create_default_context()
 
 
 def local_request(**kwargs: Any) -> HTTPXRequest:
     """An HTTPXRequest that skips httpx's per-client CA bundle load (~80 ms each)."""
-    return HTTPXRequest(httpx_kwargs={"verify": _ssl_context()}, **kwargs)
+    return HTTPXRequest(httpx_kwargs={"verify": ssl_context()}, **kwargs)
 
 
 def application_builder(fake: FakeBotApi) -> ApplicationBuilder:  # type: ignore[type-arg]
