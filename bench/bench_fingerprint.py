@@ -193,9 +193,12 @@ def raw_votes() -> Iterator[None]:
         fp.MIN_ALIGNED, fp.MIN_RATIO = saved
 
 
+THRESHOLDS = (fp.MIN_ALIGNED, fp.MIN_RATIO)
+
+
 def passes(hit: fp.FingerprintHit) -> bool:
     """Whether a raw hit clears the module's match thresholds."""
-    return hit.aligned >= fp.MIN_ALIGNED and hit.aligned / hit.total_query >= fp.MIN_RATIO
+    return hit.aligned >= THRESHOLDS[0] and hit.aligned / hit.total_query >= THRESHOLDS[1]
 
 
 @dataclass

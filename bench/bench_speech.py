@@ -120,7 +120,7 @@ def child_variants(threads: int, repeat: int) -> dict[str, Any]:
     """Whisper base on the 30 s note with one decoding option changed at a time."""
     from faster_whisper import WhisperModel, decode_audio
 
-    from bot.analysis.speech import resolve_model
+    from bot.analysis.speech import HOTWORDS, resolve_model
 
     model = WhisperModel(
         str(resolve_model("base", cache_dir=CACHE)),
@@ -129,13 +129,18 @@ def child_variants(threads: int, repeat: int) -> dict[str, Any]:
         cpu_threads=threads,
     )
     audio = decode_audio(str(AUDIO / "es_30s.ogg"))
-    ours = {"beam_size": 1, "vad_filter": True, "condition_on_previous_text": False}
+    ours = {
+        "beam_size": 1,
+        "vad_filter": True,
+        "condition_on_previous_text": False,
+        "hotwords": HOTWORDS["es"],
+    }
     variants: list[tuple[str, dict[str, Any]]] = [
-        ("ours: beam 1, VAD, no conditioning", {}),
+        ("ours: beam 1, VAD, hotwords", {}),
         ("beam 5", {"beam_size": 5}),
         ("without_timestamps", {"without_timestamps": True}),
         ("no VAD", {"vad_filter": False}),
-        ("hotwords Bizum", {"hotwords": "Bizum"}),
+        ("no hotwords", {"hotwords": None}),
     ]
     rows = []
     for label, change in variants:

@@ -58,8 +58,10 @@ def render_verdict(
 ) -> str:
     """The verdict as Telegram HTML, at most 4,096 characters."""
     t = (messages or default_messages()).t
-    parts = [t(lang, f"verdict.{v.level}")]
     best = v.matches[0] if v.matches else None
+    # A hoax is not always a fraud: call it what it is ("known hoax"), not "known scam".
+    hoax = best is not None and best.category == "hoax" and v.level != "no_match"
+    parts = [t(lang, f"verdict.{v.level}" + (".hoax" if hoax else ""))]
     if best:
         parts[0] += f" — {esc(best.title)}"
         if best.via == "fingerprint":

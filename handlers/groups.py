@@ -82,7 +82,7 @@ class Groups:
             await self.service.record_rights(chat.id, new.status, False, chat.title)
             logger.info("removed from group %s (%s)", chat.id, new.status)
             return
-        member, can_read = await _own_rights(bot, chat.id, new)
+        member, can_read = await self.service.own_rights(bot, chat.id, new)
         can_delete = policy.can_delete(member.status, _right(member, "can_delete_messages"))
         stored, group = await self.service.record_rights(
             chat.id, member.status, can_delete, chat.title
@@ -320,21 +320,6 @@ class Groups:
             await reply_html(message, self.deps.messages.t(prefs.lang, "group.details.expired"))
             return
         await reply_html(message, render_verdict(verdict, prefs.lang, messages=self.deps.messages))
-
-
-async def _own_rights(bot: Bot, chat_id: int, reported: ChatMember) -> tuple[ChatMember, bool]:
-    """The bot's actual membership (getChatMember) and privacy mode (getMe)."""
-    try:
-        member = await bot.get_chat_member(chat_id, bot.id)
-    except TelegramError as exc:  # fall back to what the update said
-        logger.info("getChatMember on itself failed in %s: %s", chat_id, exc)
-        member = reported
-    try:
-        me = await bot.get_me()
-    except TelegramError as exc:
-        logger.info("getMe failed: %s", exc)
-        me = bot.bot
-    return member, bool(me.can_read_all_group_messages)
 
 
 def _right(member: ChatMember, name: str) -> bool:

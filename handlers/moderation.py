@@ -300,7 +300,12 @@ class ModerationHandlers:
         elif action in ("legit", "rej"):
             resolution: ReportStatus = "legit" if action == "legit" else "rejected"
             await self.review.resolve(rid, resolution, who.user_id)
-            await _edit(query, self.t(who.lang, f"mod.resolved.{resolution}", id=rid))
+            text = self.t(who.lang, f"mod.resolved.{resolution}", id=rid)
+            flagging = await self.review.still_flagging(report) if resolution == "legit" else []
+            if flagging:
+                listed = ", ".join(f"<code>{p}</code>" for p in flagging)
+                text += "\n" + self.t(who.lang, "mod.resolved.still_flagged", patterns=listed)
+            await _edit(query, text)
             await self._next(message, who, rid)
 
     async def _after(

@@ -33,17 +33,17 @@ HPF_POLE = 0.98
 # DF_MAX bins (~1 kHz). Triplets of peaks made hashes ~7x more selective but lost 3-4x the aligned
 # hits on 12 kbit/s Opus and 6 s excerpts, until a 6 s excerpt scored below chance.
 FAN_OUT = 3
-DT_MIN = 1
-DT_MAX = 63
+DT_MIN = 3
+DT_MAX = 127
 DF_MAX = 63
 # hash = f1 (8 bits) | f2 (8 bits) | dt (6 bits): < 2**22, well inside a signed 32-bit INTEGER.
 _F2_BITS = 8
-_DT_BITS = 6
+_DT_BITS = 7
 
 # A hit needs MIN_ALIGNED query landmarks at one offset AND that many as a share of the query.
 # Measured by bench/bench_fingerprint.py: see the comment block at its top for the numbers.
-MIN_ALIGNED = 30
-MIN_RATIO = 0.03
+MIN_ALIGNED = 15
+MIN_RATIO = 0.01
 # Offsets within this many frames of the best count as aligned: codecs move peaks by a frame.
 OFFSET_SLACK = 1
 
@@ -296,13 +296,18 @@ def _vote_arrays(
     cand_item, cand_off = cand_item[keep], cand_off[keep]
     if cand_item.size == 0:
         return []
-    # Aligned = distinct query landmarks that agree with the best offset (within the slack), so
-    # a landmark found at two neighbouring offsets counts once.
+    # Aligned = landmarks that agree with the best offset (within the slack), each query landmark
+    # counted once even if it agrees with two neighbouring offsets ...
     best_off = np.full(len(ids), np.iinfo(np.int64).min // 2, dtype=np.int64)
     best_off[cand_item] = cand_off
     near = np.abs(offsets - best_off[items]) <= OFFSET_SLACK
-    agree = np.unique(items[near] * total + q_idx[near])
-    aligned_by_item = np.bincount(agree // total, minlength=len(ids))
+    by_query = np.unique(items[near] * total + q_idx[near]) // total
+    by_posting = p_item[np.unique(post[near])]
+    # ... and at most once per stored landmark, so an item can never align more landmarks than
+    # it has rows for the query's hashes (FingerprintStore's pre-filter relies on this).
+    aligned_by_item = np.minimum(
+        np.bincount(by_query, minlength=len(ids)), np.bincount(by_posting, minlength=len(ids))
+    )
     hits: list[FingerprintHit] = []
     for item, offset in zip(cand_item.tolist(), cand_off.tolist(), strict=True):
         aligned = int(aligned_by_item[item])

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -62,6 +63,11 @@ _TRANSCRIBE_OPTIONS: dict[str, Any] = {
     "condition_on_previous_text": False,
 }
 _DETECT_SECONDS = 60
+# faster-whisper computes VAD and the mel spectrogram over the whole input at once: +240 MB and
+# +490 MB of peak RSS for 600 s (the bot's limit), which took whisper base to 1.04 GB. Pieces
+# of at most ~120 s (+ up to 5 s to reach a quiet cut) held 600 s to 531 MB.
+CHUNK_SECONDS = 120.0
+_CUT_SEARCH_SECONDS = 5
 # Words whisper base does not know but Ojo's patterns hinge on, passed as decoder hotwords.
 # Without it, "Bizum" (the Spanish instant-payment app) came out as "bisum", "bitum" or "bison";
 # with it, the fixtures that never say it (benign_es_cumple, scam_es_banco) gained no "Bizum".
@@ -175,22 +181,27 @@ class WhisperTranscriber:
             language = "en"  # an English-only model can only be asked for English
         elif language is None:
             language, probability = self._detect(model, audio)
-        segments, info = model.transcribe(
-            audio, language=language, hotwords=HOTWORDS.get(language), **_TRANSCRIBE_OPTIONS
-        )
-        parts = tuple(
-            Segment(start=float(s.start), end=float(s.end), text=s.text.strip())
-            for s in segments
-            if s.text.strip()
-        )
-        if requested is None and not info.duration_after_vad:
+        parts: list[Segment] = []
+        heard = 0.0
+        for offset, piece in split_long_audio(audio):
+            segments, info = model.transcribe(
+                piece, language=language, hotwords=HOTWORDS.get(language), **_TRANSCRIBE_OPTIONS
+            )
+            heard += info.duration_after_vad
+            shift = offset / SAMPLE_RATE
+            parts.extend(
+                Segment(start=shift + s.start, end=shift + s.end, text=s.text.strip())
+                for s in segments
+                if s.text.strip()
+            )
+        if requested is None and not heard:
             # VAD heard no speech, so the detected language is a guess about silence.
             language, probability = "", 0.0
         return Transcript(
             text=" ".join(part.text for part in parts),
             language=language,
             language_probability=probability,
-            segments=parts,
+            segments=tuple(parts),
             duration=len(audio) / SAMPLE_RATE,
         )
 
@@ -204,6 +215,29 @@ class WhisperTranscriber:
         if language != detected:
             logger.debug("Detected language %s, transcribing as %s", detected, language)
         return language, probability
+
+
+def split_long_audio(
+    samples: np.ndarray, *, max_seconds: float = CHUNK_SECONDS
+) -> list[tuple[int, np.ndarray]]:
+    """Cut audio into near-equal (start sample, piece) pairs of ~`max_seconds` at most."""
+    size = max(SAMPLE_RATE, int(max_seconds * SAMPLE_RATE))
+    count = -(-len(samples) // size)
+    if count <= 1:
+        return [(0, samples)]
+    # Equal pieces rather than full ones plus a remainder: a 121 s note must not end in a 1 s
+    # piece, which Whisper tends to fill with invented text.
+    frame = SAMPLE_RATE // 10
+    half = min(_CUT_SEARCH_SECONDS * SAMPLE_RATE // 2, len(samples) // count // 4)
+    cuts = [0]
+    for k in range(1, count):
+        # Cut in the quietest 100 ms near the even split point, between words if possible.
+        low = len(samples) * k // count - half
+        frames = samples[low : low + 2 * half // frame * frame].reshape(-1, frame)
+        quietest = int(np.argmin(np.square(frames, dtype=np.float64).mean(axis=1)))
+        cuts.append(low + quietest * frame + frame // 2)
+    cuts.append(len(samples))
+    return [(start, samples[start:end]) for start, end in pairwise(cuts)]
 
 
 def resolve_model(name_or_path: str, *, cache_dir: Path, allow_download: bool = False) -> Path:

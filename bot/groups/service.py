@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
+from telegram import Bot, ChatMember, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
@@ -95,6 +95,22 @@ class GroupService:
             before = await repo.get(chat_id)
             after = await repo.set_bot_rights(chat_id, status, can_delete, title=title)
         return (before.bot_status if before else None), after
+
+    async def own_rights(
+        self, bot: Bot, chat_id: int, reported: ChatMember
+    ) -> tuple[ChatMember, bool]:
+        """The bot's actual membership (getChatMember) and privacy mode (getMe)."""
+        try:
+            member = await bot.get_chat_member(chat_id, bot.id)
+        except TelegramError as exc:  # fall back to what the update said
+            logger.info("getChatMember on itself failed in %s: %s", chat_id, exc)
+            member = reported
+        try:  # asked afresh: privacy mode may have changed in @BotFather since start-up
+            me = await bot.get_me()
+        except TelegramError as exc:
+            logger.info("getMe failed: %s", exc)
+            me = bot.bot
+        return member, bool(me.can_read_all_group_messages)
 
     # ----- admins -----
 

@@ -26,6 +26,18 @@ _MONEY = re.compile(
     r"balboas?\b|bolivares\b))",
     re.IGNORECASE,
 )
+# Transcripts spell amounts out ("two thousand dollars", "trescientos euros").
+_NUMBER_WORDS = (
+    r"(?:\w+\s+)?(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|"
+    r"hundred|thousand|grand|million|un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|"
+    r"veinte|treinta|cincuenta|cien|ciento|cientos|doscientos|trescientos|cuatrocientos|"
+    r"quinientos|seiscientos|setecientos|ochocientos|novecientos|mil|millones|lucas|palos)"
+)
+_SPELLED_MONEY = re.compile(
+    r"\b" + _NUMBER_WORDS + r"\s+(?:de\s+)?(?:d[oó]lares|dollars?|euros?|pesos|soles|libras|"
+    r"pounds?|bucks|quid|balboas?|bolivianos|lempiras|quetzales)\b",
+    re.IGNORECASE,
+)
 _SECOND_LEVEL = {
     "com",
     "co",
@@ -93,6 +105,7 @@ def find_amounts(text: str) -> list[tuple[str, tuple[int, int]]]:
     for m in _MONEY.finditer(text):
         raw = m.group().rstrip(".,")
         out.append((raw.strip(), (m.start(), m.start() + len(raw))))
+    out.extend((m.group(), (m.start(), m.end())) for m in _SPELLED_MONEY.finditer(text))
     return out
 
 

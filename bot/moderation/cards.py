@@ -20,9 +20,22 @@ from bot.storage.reports import ReportRecord
 from bot.storage.stats import DayStat, PatternCount, ReportedItem
 
 MAX_CALLBACK = 64  # bytes of callback_data Telegram accepts
-MAX_LINES = 40  # list lines per message: Telegram caps a message at 4096 characters
+MAX_LINES = 40  # list lines per message
+MAX_CHARS = 3800  # Telegram caps a message at 4096 characters; leave room for markup
 LEVEL_ICONS = {"scam": "🚨", "suspicious": "⚠️", "no_match": "🔎"}
 Card = tuple[str, InlineKeyboardMarkup | None]
+
+
+def fit(lines: Sequence[str], tail: Sequence[str] = ()) -> str:
+    """Join lines, dropping middle ones (marked "…") so the message stays under the limit."""
+    budget = MAX_CHARS - sum(len(t) + 1 for t in tail)
+    kept: list[str] = []
+    for line in lines:
+        if sum(len(k) + 1 for k in kept) + len(line) > budget:
+            kept.append("…")
+            break
+        kept.append(line)
+    return "\n".join([*kept, *tail])
 
 
 def _button(messages: Messages, lang: str, key: str, data: str) -> InlineKeyboardButton:
@@ -144,8 +157,7 @@ def patterns_list(messages: Messages, lang: str, rows: Sequence[PatternRow]) -> 
         )
     if len(rows) > MAX_LINES:
         lines.append(t(lang, "mod.patterns.more", count=len(rows) - MAX_LINES))
-    lines.append(t(lang, "mod.patterns.help"))
-    return "\n".join(lines)
+    return fit(lines, [t(lang, "mod.patterns.help")])
 
 
 def pattern_detail(
@@ -175,15 +187,16 @@ def pattern_detail(
     lines += [
         f"• regex <code>{esc(r.pattern)}</code> ({r.weight:.2f})" for r in pattern.match.regexes
     ]
-    if history:
-        lines.append(t(lang, "mod.patterns.history"))
+    tail = []
+    if history:  # the history matters most when rolling back: it is never cut
+        tail.append(t(lang, "mod.patterns.history"))
         for v in history[-10:]:
             note = f" — {esc(v.note)}" if v.note else ""
-            lines.append(
+            tail.append(
                 f"• v{v.version} {v.at:%Y-%m-%d %H:%M} {esc(v.actor)} "
                 f"({t(lang, f'mod.status.{v.status}')}){note}"
             )
-    return "\n".join(lines)
+    return fit(lines, tail)
 
 
 def stats_text(
@@ -220,4 +233,4 @@ def stats_text(
         for u in unknown
     ] or ["• —"]
     lines.append(t(lang, "mod.stats.reports", **{k: reports.get(k, 0) for k in reports}))
-    return "\n".join(lines)
+    return fit(lines)

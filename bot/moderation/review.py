@@ -200,6 +200,14 @@ class Review:
             await ModerationStore(session).drop_draft(report_id)
         return True
 
+    async def still_flagging(self, report: ReportRecord) -> list[str]:
+        """Live patterns that flag a message just marked legitimate (to fix or disable)."""
+        text = content_of(report)
+        if not text:
+            return []
+        result = await asyncio.to_thread(self.deps.analyzer.engines.engine.analyze, text)
+        return [m.pattern_id for m in result.matches if m.level == "scam"]
+
     def suggestions(self, report: ReportRecord, overrides: list[Pattern]) -> list[str]:
         """Patterns a report could be attached to: what its verdict matched, newest ones."""
         verdict = json.loads(report.verdict_json or "{}")

@@ -16,19 +16,24 @@ from sqlalchemy import (
     String,
     Text,
     delete,
+    func,
     insert,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.analysis import fingerprint
 from bot.analysis.fingerprint import FingerprintHit, Landmarks, vote
 from bot.storage.base import Base
 
 logger = logging.getLogger(__name__)
 
-# SQLite's own limit is higher, but 500 keeps every statement small on both backends.
+# Bound parameters per statement: SQLite's and asyncpg's limits are far higher, but small
+# statements keep planning cheap and portable.
 LOOKUP_CHUNK = 500
+# Candidate ids sent along with a chunk of hashes in the second step of a lookup.
+CANDIDATE_BATCH = 100
 
 
 class AudioItem(Base):
@@ -112,16 +117,12 @@ class FingerprintStore:
         wanted = np.unique(lm.hashes).tolist()
         if not wanted:
             return []
-        postings: list[tuple[int, str, int]] = []
+        chunks = [wanted[i : i + LOOKUP_CHUNK] for i in range(0, len(wanted), LOOKUP_CHUNK)]
         async with self._session_maker() as session:
-            for start in range(0, len(wanted), LOOKUP_CHUNK):
-                chunk = wanted[start : start + LOOKUP_CHUNK]
-                result = await session.execute(
-                    select(AudioHash.hash, AudioHash.item_id, AudioHash.t).where(
-                        AudioHash.hash.in_(chunk)
-                    )
-                )
-                postings.extend(result.tuples())
+            candidates = await _candidates(session, chunks)
+            if candidates is not None and not candidates:
+                return []
+            postings = await _postings(session, chunks, candidates)
         if not postings:
             return []
         # Voting is numpy work on up to ~10^5 rows: keep it off the event loop.
@@ -147,6 +148,55 @@ class FingerprintStore:
         async with self._session_maker() as session:
             result = await session.scalars(select(AudioItem.id).order_by(AudioItem.id))
             return list(result)
+
+
+async def _candidates(session: AsyncSession, chunks: list[list[int]]) -> set[str] | None:
+    """Items that could reach the vote threshold, or None when the query is too long to tell."""
+    # An item can align at most as many landmarks as it has rows for the query's hashes, so it
+    # needs MIN_ALIGNED rows in all, hence at least MIN_ALIGNED / len(chunks) in some chunk
+    # (pigeonhole). Counting in SQL keeps the 10^4-10^5 rows a lookup touches at 100k items out
+    # of Python: only the few candidates' rows are fetched.
+    per_chunk = -(-fingerprint.MIN_ALIGNED // len(chunks))
+    if per_chunk <= 1:
+        return None
+    table = AudioHash.__table__
+    found: set[str] = set()
+    for chunk in chunks:
+        result = await session.execute(
+            select(table.c.item_id)
+            .where(table.c.hash.in_(chunk))
+            .group_by(table.c.item_id)
+            .having(func.count() >= per_chunk)
+        )
+        found.update(result.scalars())
+    return found
+
+
+async def _postings(
+    session: AsyncSession, chunks: list[list[int]], candidates: set[str] | None
+) -> list[tuple[int, str, int]]:
+    """(hash, item_id, t) rows for the query's hashes, only of `candidates` when given."""
+    table = AudioHash.__table__
+    columns = select(table.c.hash, table.c.item_id, table.c.t)
+    rows: list[tuple[int, str, int]] = []
+    if candidates is None or len(candidates) > 2 * CANDIDATE_BATCH:
+        for chunk in chunks:
+            result = await session.execute(columns.where(table.c.hash.in_(chunk)))
+            rows.extend(r for r in result.tuples() if candidates is None or r[1] in candidates)
+        return rows
+    ids = sorted(candidates)
+    step = LOOKUP_CHUNK - CANDIDATE_BATCH
+    hashes = [h for chunk in chunks for h in chunk]
+    for start in range(0, len(hashes), step):
+        for first in range(0, len(ids), CANDIDATE_BATCH):
+            result = await session.execute(
+                columns.where(
+                    table.c.hash.in_(hashes[start : start + step]),
+                    table.c.item_id.in_(ids[first : first + CANDIDATE_BATCH]),
+                )
+            )
+            rows.extend(result.tuples())
+    return rows
 
 
 def _to_row(item: AudioItemDTO) -> AudioItem:

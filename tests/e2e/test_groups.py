@@ -48,6 +48,11 @@ def hola_mama(child: str = "Lucía") -> str:
     )
 
 
+def person(lang: str, name: str) -> JSON:
+    """A fresh member (and private chat) per test."""
+    return new_user(lang, name)
+
+
 def new_group(title: str) -> JSON:
     """A fresh supergroup per test, so tests sharing the bot never share a group."""
     return updates.group_chat(next(_group_ids), title)
@@ -142,7 +147,7 @@ async def change_setting(bot: Harness, menu: SentMessage, data: str, admin: JSON
 async def test_added_to_a_family_group_it_greets_once_and_names_what_it_is_missing(
     shared_bot: Harness,
 ) -> None:
-    group, mum = new_group("Familia García 👨‍👩‍👧"), new_user("es", "Mercedes")
+    group, mum = new_group("Familia García 👨‍👩‍👧"), person("es", "Mercedes")
     shared_bot.fake.push_update(updates.my_chat_member(group, by=mum))
     [hello] = await shared_bot.answers(group["id"])
     assert hello.text is not None
@@ -177,7 +182,7 @@ async def test_added_to_a_family_group_it_greets_once_and_names_what_it_is_missi
 async def test_added_as_an_admin_by_an_english_speaker_it_says_it_has_what_it_needs(
     shared_bot: Harness,
 ) -> None:
-    group, admin = new_group("Maple Street Neighbours"), new_user("en", "Oliver")
+    group, admin = new_group("Maple Street Neighbours"), person("en", "Oliver")
     added = updates.my_chat_member(
         group, by=admin, new_status="administrator", can_delete_messages=True
     )
@@ -190,7 +195,7 @@ async def test_added_as_an_admin_by_an_english_speaker_it_says_it_has_what_it_ne
 
 
 async def test_removal_from_the_group_is_recorded(shared_bot: Harness) -> None:
-    group, admin = new_group("Peña ciclista Los Lentos"), new_user("es", "Paco")
+    group, admin = new_group("Peña ciclista Los Lentos"), person("es", "Paco")
     shared_bot.fake.push_update(updates.my_chat_member(group, by=admin))
     await shared_bot.answers(group["id"])
     kicked = updates.my_chat_member(group, by=admin, old_status="member", new_status="kicked")
@@ -209,7 +214,7 @@ async def test_removal_from_the_group_is_recorded(shared_bot: Harness) -> None:
 async def test_a_forwarded_scam_gets_a_short_reply_with_details_and_not_a_scam(
     shared_bot: Harness,
 ) -> None:
-    group, tia = new_group("Familia Gómez"), new_user("es", "Tía Pili")
+    group, tia = new_group("Familia Gómez"), person("es", "Tía Pili")
     update = forward(hola_mama("Nerea"), group, tia)
     shared_bot.fake.push_update(update)
     [warning] = await shared_bot.answers(group["id"])
@@ -229,7 +234,7 @@ async def test_a_forwarded_scam_gets_a_short_reply_with_details_and_not_a_scam(
 
 
 async def test_a_legitimate_forward_gets_no_answer_at_all(shared_bot: Harness) -> None:
-    group, vecino = new_group("Comunidad Calle Alcalá 42"), new_user("es", "Antonio")
+    group, vecino = new_group("Comunidad Calle Alcalá 42"), person("es", "Antonio")
     shared_bot.fake.push_update(forward(REUNION, group, vecino))
     # Updates are handled in order: once the scam after it is answered, the first was handled.
     scam = forward(CORREOS, group, vecino)
@@ -244,7 +249,7 @@ async def test_the_same_scam_forwarded_again_the_same_day_is_not_warned_twice(
     shared_bot: Harness,
 ) -> None:
     group = new_group("Amigas del pádel")
-    ana, bea = new_user("es", "Ana"), new_user("es", "Bea")
+    ana, bea = person("es", "Ana"), person("es", "Bea")
     shared_bot.fake.push_update(forward(CORREOS, group, ana))
     await shared_bot.answers(group["id"])
     again = forward(CORREOS, group, bea)
@@ -259,7 +264,7 @@ async def test_the_same_scam_forwarded_again_the_same_day_is_not_warned_twice(
 
 async def test_members_pressing_not_a_scam_are_counted_once_each(shared_bot: Harness) -> None:
     group = new_group("Vecinos Barrio del Pilar")
-    rosa, luis = new_user("es", "Rosa"), new_user("es", "Luis")
+    rosa, luis = person("es", "Rosa"), person("es", "Luis")
     shared_bot.fake.push_update(forward(hola_mama("Irene"), group, rosa))
     [warning] = await shared_bot.answers(group["id"])
     data = warning.buttons[1]["callback_data"]
@@ -287,7 +292,7 @@ async def test_members_pressing_not_a_scam_are_counted_once_each(shared_bot: Har
 async def test_details_opens_the_full_verdict_in_private_in_the_readers_language(
     shared_bot: Harness,
 ) -> None:
-    group, abuela = new_group("Los nietos de la abuela Carmen"), new_user("es", "Carmen")
+    group, abuela = new_group("Los nietos de la abuela Carmen"), person("es", "Carmen")
     shared_bot.fake.push_update(forward(hola_mama("Pablo"), group, abuela))
     [warning] = await shared_bot.answers(group["id"])
     start = parse_qs(urlparse(warning.buttons[0]["url"]).query)["start"][0]
@@ -300,7 +305,7 @@ async def test_details_opens_the_full_verdict_in_private_in_the_readers_language
     assert "Dónde denunciarlo" in full.text
     assert "Reenvíame el mensaje" not in full.text  # not the plain /start welcome
 
-    cousin = new_user("en", "Jamie")
+    cousin = person("en", "Jamie")
     shared_bot.fake.push_update(command(f"/start {start}", updates.private_chat(cousin), cousin))
     [english] = await shared_bot.answers(cousin["id"])
     assert english.text is not None
@@ -308,7 +313,7 @@ async def test_details_opens_the_full_verdict_in_private_in_the_readers_language
 
 
 async def test_an_unknown_details_link_says_it_expired(shared_bot: Harness) -> None:
-    reader = new_user("es", "Maite")
+    reader = person("es", "Maite")
     link = command("/start v_0123456789abcdef", updates.private_chat(reader), reader)
     shared_bot.fake.push_update(link)
     [answer] = await shared_bot.answers(reader["id"])
@@ -318,7 +323,7 @@ async def test_an_unknown_details_link_says_it_expired(shared_bot: Harness) -> N
 async def test_a_forwarded_scam_voice_note_gets_a_warning_without_listening_messages(
     shared_bot: Harness,
 ) -> None:
-    group, tio = new_group("Primos Fernández"), new_user("es", "Tío Manolo")
+    group, tio = new_group("Primos Fernández"), person("es", "Tío Manolo")
     file_id, unique = shared_bot.fake.add_file(
         (AUDIO / "scam_es_hola_mama.ogg").read_bytes(), file_path_hint="voice/file_7.oga"
     )
@@ -346,7 +351,7 @@ async def test_a_member_who_is_not_an_admin_is_politely_refused_settings(
     shared_bot: Harness,
 ) -> None:
     group = new_group("AMPA Colegio San José")
-    admin, member = new_user("es", "Directora"), new_user("es", "Javi")
+    admin, member = person("es", "Directora"), person("es", "Javi")
     shared_bot.fake.set_chat_member(group["id"], member["id"], "member")
     shared_bot.fake.push_update(command("/settings", group, member))
     [refusal] = await shared_bot.answers(group["id"])
@@ -377,7 +382,7 @@ async def test_after_choosing_scam_and_suspicious_a_suspicious_message_is_warned
 ) -> None:
     assert shared_bot.rt.deps.analyzer.check_text(TECNICOS_GAS).level == "suspicious"
     group = new_group("Vecinas del 3º B")
-    admin, vecina = new_user("es", "Maribel"), new_user("es", "Encarni")
+    admin, vecina = person("es", "Maribel"), person("es", "Encarni")
     shared_bot.fake.push_update(forward(TECNICOS_GAS, group, vecina))
     menu = await open_settings(shared_bot, group, admin)  # handled after the forward
     assert len(sends(shared_bot, group["id"])) == 1  # the suspicious forward got no answer
@@ -400,7 +405,7 @@ async def test_after_choosing_scam_and_suspicious_a_suspicious_message_is_warned
 
 async def test_a_muted_bot_stays_silent_until_unmuted(shared_bot: Harness) -> None:
     group = new_group("Grupo de la parroquia")
-    admin, feligres = new_user("es", "Don Ramón"), new_user("es", "Pepita")
+    admin, feligres = person("es", "Don Ramón"), person("es", "Pepita")
     menu = await open_settings(shared_bot, group, admin)
     await change_setting(shared_bot, menu, "gs:mute:8", admin)
     stored = await stored_group(shared_bot, group["id"])
@@ -421,7 +426,7 @@ async def test_with_delete_scams_on_the_scam_is_deleted_after_the_warning(
     shared_bot: Harness,
 ) -> None:
     group = new_group("Urbanización Los Olivos")
-    admin, vecino = new_user("es", "Presidente"), new_user("es", "Ramiro")
+    admin, vecino = person("es", "Presidente"), person("es", "Ramiro")
     added = updates.my_chat_member(
         group, by=admin, new_status="administrator", can_delete_messages=True
     )
@@ -450,8 +455,61 @@ async def test_with_delete_scams_on_the_scam_is_deleted_after_the_warning(
 
 
 async def test_without_the_delete_right_the_option_is_not_offered(shared_bot: Harness) -> None:
-    group, admin = new_group("Club de lectura"), new_user("es", "Elena")
+    group, admin = new_group("Club de lectura"), person("es", "Elena")
     menu = await open_settings(shared_bot, group, admin)
     assert not [b for b in menu.buttons if b["callback_data"].startswith("gs:del:")]
     answer = await answer_to(shared_bot, press(shared_bot, "gs:del:1", menu, admin))
     assert answer["text"] == "Primero hazme administrador con permiso para eliminar mensajes."
+
+
+async def test_an_admin_can_switch_the_group_to_english_and_pick_a_country(
+    shared_bot: Harness,
+) -> None:
+    group = new_group("Expats in Valencia")
+    admin, member = person("es", "Sarah"), person("en", "Tom")
+    menu = await open_settings(shared_bot, group, admin)
+    saved = await answer_to(shared_bot, press(shared_bot, "gs:lang:en", menu, admin))
+    assert saved["text"] == "Saved ✅"
+    await answer_to(shared_bot, press(shared_bot, "gs:menu:country", menu, admin))
+
+    def country_list() -> list[SentMessage]:
+        return [
+            m
+            for m in shared_bot.sent_to(group["id"])
+            if any(b.get("callback_data") == "gs:ctry:MX" for b in m.buttons)
+        ]
+
+    [countries] = await shared_bot.fake.wait_for(country_list)
+    await answer_to(shared_bot, press(shared_bot, "gs:ctry:MX", countries, admin))
+    stored = await stored_group(shared_bot, group["id"])
+    assert stored is not None
+    assert (stored.language, stored.country) == ("en", "MX")
+
+    shared_bot.fake.push_update(forward(CORREOS, group, member))
+    messages = await shared_bot.answers(group["id"], 2)
+    assert messages[1].text is not None
+    assert messages[1].text.startswith("🚨 Watch out! This is a known scam:")
+    assert [b["text"] for b in messages[1].buttons] == ["📋 Details", "🙅 Not a scam"]
+
+
+async def test_a_pasted_scam_link_is_only_flagged_once_admins_watch_every_message(
+    shared_bot: Harness,
+) -> None:
+    group = new_group("Mercadillo de segunda mano Chamberí")
+    admin, vendedor = person("es", "Lola"), person("es", "Quique")
+    url = "https://correos-envio.top/pago"
+    entity = {"type": "url", "offset": CORREOS.index(url), "length": len(url)}
+
+    def paste() -> JSON:
+        return updates.group_message(CORREOS, chat=group, sender=vendedor, entities=[entity])
+
+    shared_bot.fake.push_update(paste())
+    menu = await open_settings(shared_bot, group, admin)  # handled after the paste
+    assert len(sends(shared_bot, group["id"])) == 1
+    await change_setting(shared_bot, menu, "gs:all:1", admin)
+    pasted = paste()
+    shared_bot.fake.push_update(pasted)
+    messages = await shared_bot.answers(group["id"], 2)
+    assert replied_to(messages[1]) == pasted["message"]["message_id"]
+    assert messages[1].text is not None
+    assert messages[1].text.startswith("🚨")

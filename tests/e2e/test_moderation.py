@@ -497,9 +497,9 @@ async def test_a_voice_note_and_its_reencoded_copies_count_as_one_trending_item(
     senders = [new_user("en", f"Parent {i}") for i in range(3)]
     since = mark(bot, MOD_CHAT["id"])
     first = forward_voice(bot, original, senders[0])
-    await shows(bot, senders[0]["id"], "No match", timeout=LISTEN)
+    await shows(bot, senders[0]["id"], "No known scam matched", timeout=LISTEN)
     forward_voice(bot, copy, senders[1])
-    await shows(bot, senders[1]["id"], "No match", timeout=LISTEN)
+    await shows(bot, senders[1]["id"], "No known scam matched", timeout=LISTEN)
     again = updates.voice_message(
         first["message"]["voice"]["file_id"],
         first["message"]["voice"]["file_unique_id"],
@@ -552,3 +552,34 @@ async def test_a_reported_voice_note_made_a_pattern_flags_reencoded_copies_in_pr
     assert "estafa conocida" in (warning.text or "")
     reply = warning.params.get("reply_parameters")
     assert isinstance(reply, dict) and reply["message_id"] == note["message"]["message_id"]
+
+
+async def test_a_pattern_made_in_one_process_flags_messages_in_another_without_a_restart(
+    tmp_path: Path,
+) -> None:
+    shared = {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'shared.sqlite3'}"}
+    async with (
+        running_bot(tmp_path / "a", **settings(**shared)) as a,
+        running_bot(tmp_path / "b", **settings(**shared)) as b,
+    ):
+        a.fake.add_chat(MOD_CHAT)
+        hoax = (
+            "Atención vecinos: el ayuntamiento cobrará una tasa de 90 euros por cada maceta en "
+            "el balcón a partir de enero, reenviadlo a todos"
+        )
+        rid = await group_report(a, hoax)
+        card = await open_card(a, rid)
+        since = mark(a, MOD_CHAT["id"])
+        press(a, card, f"mod:new:{rid}")
+        draft = await shows(a, MOD_CHAT["id"], "Borrador", since=since, where=_has("mod:mk"))
+        press(a, draft, f"mod:mk:{rid}")
+        await shows(a, MOD_CHAT["id"], "activo", since=since)
+
+        target = a.rt.deps.analyzer.engines.revision
+        await b.fake.wait_for(lambda: b.rt.deps.analyzer.engines.revision == target, 30)
+        user = new_user("es", "Vecino del 3º")
+        b.fake.push_update(updates.text_message(hoax, sender=user))
+        [answer] = await b.answers(user["id"])
+        assert (answer.text or "").startswith("🚨 Estafa conocida")
+        best = b.rt.deps.analyzer.check_text(hoax).matches[0]
+        assert best.pattern_id.endswith(f"-r{rid}")  # the moderator's pattern, not a shipped one

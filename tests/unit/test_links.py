@@ -50,3 +50,10 @@ def test_phone_numbers_are_found_but_amounts_and_codes_are_not() -> None:
 def test_amounts_with_a_currency_are_found() -> None:
     found = [a for a, _ in find_amounts("me pasas 380€? o $1.99, 50.000 pesos, 200 USDT")]
     assert found == ["380€", "$1.99", "50.000 pesos", "200 USDT"]
+
+
+def test_amounts_spelled_out_in_transcripts_are_found() -> None:
+    text = "necesito cinco mil pesos y I need two thousand dollars for bail"
+    found = [a for a, _ in find_amounts(text)]
+    assert "cinco mil pesos" in found
+    assert "two thousand dollars" in found
