@@ -6,8 +6,8 @@ import asyncio
 import logging
 from typing import Any
 
-from telegram.error import NetworkError, TimedOut
 from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest, RequestData
 
 logger = logging.getLogger(__name__)

@@ -103,7 +103,7 @@ def make_worker(settings: Settings, *, burst: bool = False) -> Worker:
     from arq.worker import func
 
     return Worker(
-        [func(analyse_media, name=JOB_FUNCTION, max_tries=1)],  # type: ignore[arg-type]
+        [func(analyse_media, name=JOB_FUNCTION, max_tries=1)],
         queue_name=QUEUE_NAME,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=_startup,

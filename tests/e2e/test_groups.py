@@ -153,7 +153,7 @@ async def test_added_to_a_family_group_it_greets_once_and_names_what_it_is_missi
     assert hello.text is not None
     assert "Soy Ojo" in hello.text
     assert "Todavía no veo los mensajes reenviados" in hello.text
-    assert "hacedme administrador" in hello.text
+    assert "necesito ser administrador" in hello.text
     assert "modo privacidad" in hello.text
     assert "necesito ser administrador con permiso para eliminar mensajes" in hello.text
     assert "/settings" in hello.text
@@ -270,9 +270,9 @@ async def test_members_pressing_not_a_scam_are_counted_once_each(shared_bot: Har
     data = warning.buttons[1]["callback_data"]
 
     first = await answer_to(shared_bot, press(shared_bot, data, warning, rosa))
-    assert "Ya sois 1" in first["text"]
+    assert "1 en total" in first["text"]
     second = await answer_to(shared_bot, press(shared_bot, data, warning, luis))
-    assert "Ya sois 2" in second["text"]
+    assert "2 en total" in second["text"]
     repeat = await answer_to(shared_bot, press(shared_bot, data, warning, luis))
     assert repeat["text"].startswith("Ya lo habías marcado")
 

@@ -1,4 +1,4 @@
-"""Landmark fingerprints find known hoax audio through re-encoding, trimming, noise and filtering."""
+"""Landmark fingerprints find known hoax audio through re-encoding, trimming, noise, filtering."""
 
 import hashlib
 import shutil
