@@ -41,8 +41,8 @@ from scipy import signal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.analysis import fingerprint as fp  # noqa: E402
-from bot.analysis.media import SAMPLE_RATE, decode_audio  # noqa: E402
+from bot.analysis import fingerprint as fp
+from bot.analysis.media import SAMPLE_RATE, decode_audio
 
 SR = SAMPLE_RATE
 VOICES = ["es", "es-419", "en-us", "en-gb", "pt-br", "it", "fr-fr", "de", "ca"]
@@ -101,10 +101,15 @@ def tone_clip(rng: np.random.Generator) -> np.ndarray:
         for freq in rng.choice(scale, size=int(rng.integers(1, 4)), replace=False):
             for harmonic in range(1, 5):
                 out[pos : pos + t.size] += (
-                    0.2 / harmonic * env * np.sin(2 * np.pi * freq * harmonic * t + rng.uniform(0, 6))
+                    0.2
+                    / harmonic
+                    * env
+                    * np.sin(2 * np.pi * freq * harmonic * t + rng.uniform(0, 6))
                 ).astype(np.float32)
         if rng.random() < 0.3:
-            hit = rng.standard_normal(min(800, t.size)) * np.exp(-np.arange(min(800, t.size)) / 150)
+            hit = rng.standard_normal(min(800, t.size)) * np.exp(
+                -np.arange(min(800, t.size)) / 150
+            )
             out[pos : pos + hit.size] += (0.3 * hit).astype(np.float32)
         pos += dur
     return (0.5 * out / max(1e-6, float(np.abs(out).max()))).astype(np.float32)
@@ -294,7 +299,9 @@ def marginals(prints: list[fp.Landmarks]) -> list[np.ndarray]:
     return [f1, f2 - f1, h & ((1 << fp._DT_BITS) - 1)]
 
 
-def synthetic_hashes(n: int, rng: np.random.Generator, source: list[np.ndarray] | None) -> np.ndarray:
+def synthetic_hashes(
+    n: int, rng: np.random.Generator, source: list[np.ndarray] | None
+) -> np.ndarray:
     """n hashes: uniform over the hash layout, or drawn from measured marginals."""
     if source is None:
         f1 = rng.integers(0, fp.N_BINS, n)
@@ -382,7 +389,9 @@ def lookup_bench(sizes: list[int], kinds: list[str], queries: list[fp.Landmarks]
                 path = workdir / f"fp-{kind}-{size}.sqlite"
                 path.unlink(missing_ok=True)
                 rng = np.random.default_rng(seed + size)
-                rows, build = build_db(path, size, density, rng, source if kind == "speech-like" else None)
+                rows, build = build_db(
+                    path, size, density, rng, source if kind == "speech-like" else None
+                )
                 times, found = asyncio.run(time_lookups(path, queries))
                 ms = np.array(times) * 1000
                 print(

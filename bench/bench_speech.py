@@ -64,7 +64,7 @@ def decode(name: str) -> Any:
 
 
 def child_model(model: str, threads: int, repeat: int) -> dict[str, Any]:
-    """Time one model on every file: ours first (for RSS), then bare faster-whisper."""
+    """Time one model on every file: one pass of ours alone (for RSS), then ours vs bare."""
     from faster_whisper import WhisperModel
 
     from bot.analysis.speech import WhisperTranscriber, resolve_model
@@ -77,14 +77,12 @@ def child_model(model: str, threads: int, repeat: int) -> dict[str, Any]:
     for name in (*FILES, ENGLISH_LABEL):
         decode_wall, _, audio = timed(partial(decode, name), repeat)
         samples[name] = audio
-        wall, cpu, transcript = timed(partial(ours.transcribe, audio), repeat)
+        transcript = ours.transcribe(audio)
         rows.append(
             {
                 "file": name,
                 "duration": len(audio) / 16_000,
                 "decode": decode_wall,
-                "ours": wall,
-                "ours_cpu": cpu,
                 "language": transcript.language,
                 "words": len(transcript.text.split()),
             }
@@ -104,9 +102,16 @@ def child_model(model: str, threads: int, repeat: int) -> dict[str, Any]:
         segments, _ = bare.transcribe(audio)
         return " ".join(s.text for s in segments)
 
+    # Ours and bare alternate run by run, so a busy neighbour slows both alike.
     for row in rows:
-        wall, cpu, _ = timed(partial(run_bare, samples[row["file"]]), repeat)
-        row["bare"], row["bare_cpu"] = wall, cpu
+        audio = samples[row["file"]]
+        best: dict[str, tuple[float, float]] = {}
+        for _ in range(repeat):
+            for key, fn in (("ours", ours.transcribe), ("bare", run_bare)):
+                wall, cpu, _ = timed(partial(fn, audio), 1)
+                if wall < best.get(key, (float("inf"), 0.0))[0]:
+                    best[key] = (wall, cpu)
+        (row["ours"], row["ours_cpu"]), (row["bare"], row["bare_cpu"]) = best["ours"], best["bare"]
     return {
         "model": model,
         "load": load_wall,
@@ -168,7 +173,7 @@ def report(results: list[dict[str, Any]], threads: int) -> None:
     """Print the per-model table and the verdicts against the targets."""
     print(
         f"{'model':8} {'file':18} {'audio s':>7} {'decode s':>8} {'ours s':>7} {'cpu s':>6} "
-        f"{'RTF':>6} {'bare s':>7} {'ours/bare':>9} {'lang':>4} {'words':>5}"
+        f"{'RTF':>6} {'bare s':>7} {'cpu s':>6} {'ours/bare':>9} {'lang':>4} {'words':>5}"
     )
     for result in results:
         for row in result["rows"]:
@@ -176,7 +181,8 @@ def report(results: list[dict[str, Any]], threads: int) -> None:
             print(
                 f"{result['model']:8} {row['file']:18} {row['duration']:7.1f} "
                 f"{row['decode']:8.3f} {row['ours']:7.2f} {row['ours_cpu']:6.2f} {rtf:6.3f} "
-                f"{row['bare']:7.2f} {row['ours'] / row['bare']:9.2f} {row['language']:>4} "
+                f"{row['bare']:7.2f} {row['bare_cpu']:6.2f} {row['ours'] / row['bare']:9.2f} "
+                f"{row['language']:>4} "
                 f"{row['words']:5d}"
             )
     print()

@@ -19,6 +19,7 @@ from telegram.request import BaseRequest
 from bot.analysis.engines import EngineHolder, make_encoder
 from bot.analysis.media_check import AUDIO_DIR, MediaChecker
 from bot.analysis.pipeline import Analyzer
+from bot.concurrency import PerChatUpdateProcessor
 from bot.content.loader import DEFAULT_CONTENT_DIR, load_pack
 from bot.delivery import Deliverer
 from bot.deps import Deps
@@ -30,6 +31,7 @@ from bot.jobs.runner import MediaRunner
 from bot.moderation.service import Moderation
 from bot.ratelimit import MemoryRateLimiter, RateLimiter
 from bot.settings import Settings, token_problem
+from bot.stats_buffer import StatsBuffer
 from bot.storage.db import create_engine, session_maker, upgrade
 from bot.telegram_request import RetryingRequest
 from bot.web.server import WEBHOOK_PATH, build_web_app
@@ -82,6 +84,7 @@ def build_deps(settings: Settings) -> tuple[Deps, ThreadPoolExecutor, MediaQueue
         limiter=_limiter(settings),
         media=MediaService(runner, queue),
         moderation=moderation,
+        stats=StatsBuffer(db),
     )
     return deps, executor, queue
 
@@ -123,7 +126,11 @@ def build_application(
         .base_file_url(settings.telegram_file_url)
         .request(request or RetryingRequest(connection_pool_size=HTTP_POOL))
         .get_updates_request(get_updates_request or RetryingRequest())
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # No overall cap: replies to users' own messages are not limited to 30/s by Telegram
+        # (that figure is for broadcasts); groups keep Telegram's ~20 messages per minute, and
+        # any 429 is honoured and retried.
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     rt = Runtime(deps, executor, queue, webhook)
     app = (
@@ -147,6 +154,7 @@ async def _post_init(app: Application, rt: Runtime) -> None:  # type: ignore[typ
     await rt.queue.start(app.bot)
     await set_commands(app, deps)
     rt.tasks.append(asyncio.create_task(maintenance_loop(deps), name="ojo-maintenance"))
+    rt.tasks.append(asyncio.create_task(deps.stats.run(), name="ojo-stats"))
     # Moderator patterns: live before the first update, then followed by polling the revision.
     patterns = for_deps(deps)
     await patterns.sync()
@@ -197,6 +205,7 @@ async def _post_shutdown(app: Application, rt: Runtime) -> None:  # type: ignore
         await rt.web_runner.cleanup()
     await rt.queue.stop()
     rt.executor.shutdown(wait=False, cancel_futures=True)
+    rt.deps.analyzer.close()
     await rt.deps.db_engine.dispose()
 
 

@@ -11,6 +11,7 @@ from bot.analysis.pipeline import Analyzer
 from bot.i18n import Messages
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
+from bot.stats_buffer import StatsBuffer
 
 if TYPE_CHECKING:
     from bot.jobs.media import MediaService
@@ -29,6 +30,7 @@ class Deps:
     limiter: RateLimiter
     media: MediaService
     moderation: Moderation
+    stats: StatsBuffer
 
     def user_hash(self, user_id: int) -> str:
         """The anonymised id under which this user's reports and votes are stored."""

@@ -21,7 +21,7 @@ from bot.storage.false_alarms import FalseAlarmRepo
 from bot.storage.reports import ReportRepo
 from bot.storage.users import UserRepo
 from bot.verdict import Verdict
-from handlers.common import Prefs, prefs_for, reply_html
+from handlers.common import Prefs, forget_cached_prefs, prefs_for, reply_html
 from handlers.extract import extract_submission
 
 logger = logging.getLogger(__name__)
@@ -141,6 +141,7 @@ class Buttons:
             return
         async with self.deps.db() as session, session.begin():
             await UserRepo(session).set_language(query.from_user.id, lang)
+        forget_cached_prefs(query.from_user.id)
         await query.answer()
         await _edit(query, self.deps.messages.t(lang, "language.set"))
 
@@ -153,6 +154,7 @@ class Buttons:
         country = None if code == "none" else code.upper()[:2]
         async with self.deps.db() as session, session.begin():
             await UserRepo(session).set_country(query.from_user.id, country)
+        forget_cached_prefs(query.from_user.id)
         prefs = await prefs_for(self.deps, query.from_user)
         await query.answer()
         key = "country.cleared" if country is None else "country.set"

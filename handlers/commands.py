@@ -9,7 +9,7 @@ from bot import __version__
 from bot.deps import Deps
 from bot.keyboards import country_keyboard, language_keyboard
 from bot.storage.users import UserRepo
-from handlers.common import prefs_for, reply_html
+from handlers.common import forget_cached_prefs, prefs_for, reply_html
 
 COMMANDS = ("start", "help", "privacy", "language", "country", "forget", "about")
 
@@ -92,6 +92,7 @@ class Commands:
         prefs = await prefs_for(self.deps, user)
         async with self.deps.db() as session, session.begin():
             counts = await UserRepo(session).forget_user(user.id, self.deps.user_hash(user.id))
+        forget_cached_prefs(user.id)
         await reply_html(
             message,
             self.deps.messages.t(

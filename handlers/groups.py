@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import time
@@ -48,7 +47,6 @@ from bot.jobs.types import MediaJob
 from bot.privacy import text_key
 from bot.render import render_verdict
 from bot.storage.groups import GroupSettings
-from bot.storage.stats import StatsRepo
 from bot.verdict import Verdict
 from handlers.common import prefs_for, reply_html
 from handlers.extract import extract_submission, message_kind, user_language
@@ -157,8 +155,7 @@ class Groups:
 
     async def _check_text(self, sub: Submission) -> Verdict:
         """Analyse off the event loop and count it, as private chats do."""
-        verdict = await asyncio.to_thread(
-            self.deps.analyzer.check_text,
+        verdict = await self.deps.analyzer.check_text_async(
             (sub.text or "")[:MAX_TEXT],
             kind=sub.kind,
             lang=sub.lang,
@@ -166,8 +163,7 @@ class Groups:
             forward=sub.forward,
         )
         best = verdict.matches[0].pattern_id if verdict.matches else ""
-        async with self.deps.db() as session, session.begin():
-            await StatsRepo(session).bump(datetime.now(UTC).date(), sub.kind, verdict.level, best)
+        self.deps.stats.bump(sub.kind, verdict.level, best)
         return verdict
 
     async def _media(self, message: Message, sub: Submission) -> None:

@@ -172,6 +172,7 @@ class ModerationHandlers:
         days = (
             int(args[0]) if args and args[0].isdigit() and 0 < int(args[0]) <= 90 else STATS_DAYS
         )
+        await self.deps.stats.flush()  # counters are buffered in memory for a few seconds
         async with self.deps.db() as session:
             stats = StatsRepo(session)
             per_day = await stats.per_day(days)

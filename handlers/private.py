@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from datetime import UTC, datetime
 
 from telegram import Message, Update
 from telegram.constants import ChatAction
@@ -19,7 +17,6 @@ from bot.jobs.types import MediaJob
 from bot.keyboards import verdict_keyboard
 from bot.privacy import short, text_key
 from bot.render import render_verdict
-from bot.storage.stats import StatsRepo
 from bot.verdict import Verdict
 from handlers.common import over_limit, prefs_for, reply_html
 from handlers.extract import extract_submission
@@ -76,8 +73,7 @@ class PrivateChat:
     async def check_text(self, sub: Submission) -> Verdict:
         """Analyse a text off the event loop and count it (no content is stored)."""
         text = (sub.text or "")[:MAX_TEXT]
-        verdict = await asyncio.to_thread(
-            self.deps.analyzer.check_text,
+        verdict = await self.deps.analyzer.check_text_async(
             text,
             kind=sub.kind,
             lang=sub.lang,
@@ -85,8 +81,7 @@ class PrivateChat:
             forward=sub.forward,
         )
         best = verdict.matches[0].pattern_id if verdict.matches else ""
-        async with self.deps.db() as session, session.begin():
-            await StatsRepo(session).bump(datetime.now(UTC).date(), sub.kind, verdict.level, best)
+        self.deps.stats.bump(sub.kind, verdict.level, best)
         return verdict
 
     async def _media(self, message: Message, sub: Submission, update: Update) -> None:

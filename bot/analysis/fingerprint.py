@@ -16,6 +16,8 @@ N_FFT = 512
 HOP = 128
 FRAME_SECONDS = HOP / RATE
 N_BINS = 256  # bins 0..255 (0..3984 Hz); the Nyquist bin is dropped
+ZERO_PAD = 1
+BACKWARD = False
 # Bumped whenever hashes change meaning, so stale shipped packs are refused instead of never
 # matching.
 VERSION = 1
@@ -42,7 +44,7 @@ _DT_BITS = 7
 
 # A hit needs MIN_ALIGNED query landmarks at one offset AND that many as a share of the query.
 # Measured by bench/bench_fingerprint.py: see the comment block at its top for the numbers.
-MIN_ALIGNED = 15
+MIN_ALIGNED = 25
 MIN_RATIO = 0.01
 # Offsets within this many frames of the best count as aligned: codecs move peaks by a frame.
 OFFSET_SLACK = 1
@@ -153,6 +155,7 @@ def _log_spectrogram(audio8k: np.ndarray) -> np.ndarray:
     _, _, stft = signal.stft(
         audio8k,
         nperseg=N_FFT,
+        nfft=N_FFT * ZERO_PAD,
         noverlap=N_FFT - HOP,
         window="hann",
         boundary=None,
@@ -194,7 +197,38 @@ def _peaks(spec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 out_t.append(t)
                 out_f.append(int(f))
         thresh *= DECAY
-    return np.asarray(out_t, dtype=np.int64), np.asarray(out_f, dtype=np.int64)
+    peak_t = np.asarray(out_t, dtype=np.int64)
+    peak_f = np.asarray(out_f, dtype=np.int64)
+    if BACKWARD and peak_t.size:
+        keep = _backward(spec, peak_t, peak_f, gauss)
+        peak_t, peak_f = peak_t[keep], peak_f[keep]
+    return peak_t, peak_f
+
+
+def _backward(spec: np.ndarray, peak_t: np.ndarray, peak_f: np.ndarray, gauss: np.ndarray) -> np.ndarray:
+    """Keep only the forward peaks that also stand out when time runs backwards."""
+    n_bins, n_frames = spec.shape
+    end = spec[:, max(0, n_frames - 10) :].max(axis=1)
+    thresh = np.max(end[:, None] * _bell(gauss, n_bins), axis=0)
+    keep = np.zeros(peak_t.size, dtype=bool)
+    values = spec[peak_f, peak_t]
+    last = n_frames - 1
+    i = peak_t.size - 1
+    while i >= 0:
+        t = int(peak_t[i])
+        j = i
+        while j >= 0 and peak_t[j] == t:
+            j -= 1
+        thresh *= DECAY ** (last - t)
+        last = t
+        group = np.arange(j + 1, i + 1)
+        for k in group[np.argsort(-values[group])]:
+            f = int(peak_f[k])
+            if values[k] > thresh[f]:
+                keep[k] = True
+                thresh = np.maximum(thresh, values[k] * gauss[n_bins - 1 - f : 2 * n_bins - 1 - f])
+        i = j
+    return keep
 
 
 def _bell(gauss: np.ndarray, n_bins: int) -> np.ndarray:

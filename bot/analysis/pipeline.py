@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from bot.analysis.engines import EngineHolder
 from bot.analysis.signals import forward_signals
@@ -11,12 +15,30 @@ from bot.analysis.submission import ForwardInfo
 from bot.matching.types import Via
 from bot.verdict import Verdict, VerdictMatch, compose
 
+T = TypeVar("T")
+
 
 class Analyzer:
     """Turns texts (and, via media_check, transcripts) into verdicts."""
 
     def __init__(self, engines: EngineHolder) -> None:
         self.engines = engines
+        # One thread for every text analysis: the encoder is CPU-bound and toggles BLAS
+        # threads on each call (threadpoolctl), which thrashes when callers run in parallel.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyzer")
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking analysis function on the analyzer's own thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    async def check_text_async(self, text: str, **kwargs: Any) -> Verdict:
+        """check_text off the event loop, on the analyzer's thread."""
+        return await self.run(self.check_text, text, **kwargs)
+
+    def close(self) -> None:
+        """Stop the analyzer thread."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
     @property
     def pack_version(self) -> str:

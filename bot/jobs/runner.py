@@ -95,9 +95,7 @@ class MediaRunner:
     async def compose(self, job: MediaJob, analysis: MediaAnalysis, started: float) -> Verdict:
         """The verdict of an analysed item, with today's patterns and the user's language."""
         await self._refresh_items(analysis)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            None,
+        return await self.checker.analyzer.run(
             lambda: self.checker.verdict(
                 analysis,
                 kind=job.kind,

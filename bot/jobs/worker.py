@@ -37,6 +37,7 @@ async def _startup(ctx: dict[str, Any]) -> None:
     from bot.analysis.pipeline import Analyzer
     from bot.content.loader import DEFAULT_CONTENT_DIR, load_pack
     from bot.delivery import Deliverer
+    from bot.groups.service import GroupService
     from bot.i18n import load_messages
     from bot.jobs.runner import MediaRunner
     from bot.storage.db import create_engine, session_maker
@@ -49,6 +50,10 @@ async def _startup(ctx: dict[str, Any]) -> None:
         EngineHolder(pack, make_encoder(settings.paraphrase, settings.data_dir / "cache"))
     )
     engine = create_engine(settings.db_url)
+    db = session_maker(engine)
+    messages = load_messages(content)
+    # Group media verdicts are delivered here too: the same warning policy as in-process.
+    groups = GroupService.create(settings, db, messages, analyzer)
     executor = ThreadPoolExecutor(max_workers=settings.media_workers)
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
     bot = Bot(
@@ -65,8 +70,8 @@ async def _startup(ctx: dict[str, Any]) -> None:
         runner=MediaRunner(
             settings=settings,
             checker=MediaChecker.for_bot(settings, analyzer),
-            db=session_maker(engine),
-            deliverer=Deliverer(load_messages(content)),
+            db=db,
+            deliverer=Deliverer(messages, groups=groups),
             executor=executor,
         ),
     )

@@ -28,6 +28,7 @@ class UseEncoder:
         # threads must not exceed the core count: the package's default of 4 threads was
         # ~90x slower on a 2-core machine (research/stack.md).
         self._model = USE(threads=threads)
+        _ = self._model._model  # load the weights now, not on the first message
 
     def encode(self, texts: list[str]) -> Vectors:
         """Embed a batch of texts."""

@@ -37,7 +37,11 @@ def create_engine(url: str) -> AsyncEngine:
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = _create_async_engine(url)
+    # One connection, shared in turn: SQLite takes one writer at a time anyway, and with
+    # BEGIN IMMEDIATE several connections would queue on the file lock through SQLite's
+    # sleeping busy handler (measured: 2 updates/s with 40 concurrent chats) instead of
+    # on the pool's FIFO queue (every statement here takes well under a millisecond).
+    engine = _create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
     event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
     return engine

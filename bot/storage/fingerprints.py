@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import (
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.analysis import fingerprint
 from bot.analysis.fingerprint import FingerprintHit, Landmarks, vote
 from bot.storage.base import Base
+from bot.storage.columns import UTCDateTime
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class AudioItem(Base):
     provenance: Mapped[str] = mapped_column(Text)
     duration_s: Mapped[float] = mapped_column(Float)
     n_hashes: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AudioHash(Base):
@@ -182,7 +182,7 @@ async def _postings(
     if candidates is None or len(candidates) > 2 * CANDIDATE_BATCH:
         for chunk in chunks:
             result = await session.execute(columns.where(table.c.hash.in_(chunk)))
-            rows.extend(r for r in result.tuples() if candidates is None or r[1] in candidates)
+            rows.extend(r for r in result.all() if candidates is None or r[1] in candidates)
         return rows
     ids = sorted(candidates)
     step = LOOKUP_CHUNK - CANDIDATE_BATCH
@@ -195,7 +195,7 @@ async def _postings(
                     table.c.item_id.in_(ids[first : first + CANDIDATE_BATCH]),
                 )
             )
-            rows.extend(result.tuples())
+            rows.extend(result.all())
     return rows
 
 
@@ -210,16 +210,11 @@ def _to_row(item: AudioItemDTO) -> AudioItem:
         provenance=item.provenance,
         duration_s=item.duration_s,
         n_hashes=item.n_hashes,
-        # Stored in UTC: SQLite keeps no offset, so other zones would come back shifted.
-        created_at=item.created_at.astimezone(UTC),
+        created_at=item.created_at,
     )
 
 
 def _to_dto(row: AudioItem) -> AudioItemDTO:
-    created = row.created_at
-    if created.tzinfo is None:
-        # SQLite has no time-zone type: values are written in UTC and come back naive.
-        created = created.replace(tzinfo=UTC)
     return AudioItemDTO(
         id=row.id,
         title=row.title,
@@ -229,6 +224,6 @@ def _to_dto(row: AudioItem) -> AudioItemDTO:
         provenance=row.provenance,
         duration_s=row.duration_s,
         n_hashes=row.n_hashes,
-        created_at=created,
+        created_at=row.created_at,
         pattern_id=row.pattern_id,
     )

@@ -16,11 +16,13 @@ import pytest
 import pytest_asyncio
 
 from bot.storage.audit import AuditRepo
+from bot.storage.db import create_engine, session_maker, upgrade
 from bot.storage.patterns import PatternRepo
 from bot.storage.reports import ReportRecord, ReportRepo
 from tests.e2e.conftest import new_user
-from tests.e2e.harness import Harness, running_bot
+from tests.e2e.harness import Harness, make_settings, running_bot, share_caches
 from tests.fakebot import updates
+from tests.fakebot.server import FakeBotApi
 from tests.fakebot.state import SentMessage
 
 JSON = dict[str, Any]
@@ -583,3 +585,50 @@ async def test_a_pattern_made_in_one_process_flags_messages_in_another_without_a
         assert (answer.text or "").startswith("🚨 Estafa conocida")
         best = b.rt.deps.analyzer.check_text(hoax).matches[0]
         assert best.pattern_id.endswith(f"-r{rid}")  # the moderator's pattern, not a shipped one
+
+
+async def test_an_ojo_worker_loads_moderator_patterns_at_start_and_follows_changes(
+    tmp_path: Path,
+) -> None:
+    from bot.jobs import worker
+
+    def body(pattern_id: str, phrases: dict[str, float]) -> str:
+        return json.dumps(
+            {
+                "id": pattern_id,
+                "category": "hoax",
+                "severity": "medium",
+                "title": {"es": pattern_id, "en": pattern_id},
+                "summary": {"es": "De moderadores.", "en": "From moderators."},
+                "match": {"phrases": {"es": phrases}, "min_hits": 2},
+            }
+        )
+
+    async def save(url: str, pattern_id: str, phrases: dict[str, float]) -> None:
+        engine = create_engine(url)
+        try:
+            async with session_maker(engine)() as session, session.begin():
+                await PatternRepo(session).upsert_version(
+                    pattern_id, body(pattern_id, phrases), "active", "moderator", "user:1"
+                )
+        finally:
+            await engine.dispose()
+
+    async with FakeBotApi(strict_chats=False) as fake:
+        share_caches(tmp_path)
+        config = make_settings(fake, tmp_path, paraphrase=False)
+        await upgrade(config.db_url)
+        await save(config.db_url, "macetas-r1", {"tasa por cada maceta": 0.6, "el balcon": 0.5})
+        ctx: dict[str, Any] = {"settings": config}
+        await worker._startup(ctx)
+        try:
+            engines = ctx["runner"].checker.analyzer.engines
+            assert engines.engine.analyze("una tasa por cada maceta en el balcón").level == "scam"
+            await save(config.db_url, "farolas-r2", {"multa por farola": 0.6, "sin bombilla": 0.5})
+            await fake.wait_for(
+                lambda: engines.engine.analyze("multa por farola sin bombilla").level == "scam",
+                30,
+            )
+        finally:
+            await worker._shutdown(ctx)
+        assert ctx["pattern_sync"].done()

@@ -1,0 +1,162 @@
+"""End-to-end text throughput and latency against a fake Bot API in another process.
+
+Compares Ojo's real Application (as `ojo run` builds it) with a bare python-telegram-bot echo
+bot on the same fake server. Run: `.venv/bin/python -m bench.bench_bot [--quick]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.app import build_application, start, stop
+from tests.e2e.harness import make_settings, share_caches
+
+TOKEN = "123456789:AAFakeTokenForOjoTests-0123456789ab"  # noqa: S105 - the fake's token
+TEXT = "Hola mamá, se me rompió el móvil, este es mi número nuevo, ¿me haces un Bizum?"
+
+
+class FakeProcess:
+    """The fake Bot API running in a child process."""
+
+    def __enter__(self) -> FakeProcess:
+        self.port_file = Path(tempfile.mkstemp()[1])
+        self.port_file.write_text("")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.fake_server", str(self.port_file)],
+            env={**os.environ, "PTB_TIMEDELTA": "1"},
+        )
+        for _ in range(300):
+            if self.port_file.read_text().strip():
+                break
+            time.sleep(0.05)
+        bot_port, control = self.port_file.read_text().split()
+        self.base = f"http://127.0.0.1:{bot_port}"
+        self.control = f"http://127.0.0.1:{control}"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+    def _call(self, path: str, body: dict[str, Any] | None = None, timeout: float = 120) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            self.control + path,
+            data=data,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback
+            return json.loads(resp.read())
+
+    async def burst(self, n: int, users: int, text: str, base: int) -> dict[str, Any]:
+        """Push n updates and wait for n answers; return the fake's measurements."""
+        await asyncio.to_thread(
+            self._call, "/burst", {"n": n, "users": users, "text": text, "user_base": base}
+        )
+        return await asyncio.to_thread(self._call, f"/wait?n={n}&timeout=120")
+
+
+async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message is not None:
+        message = update.effective_message
+        await message.reply_text(message.text or "", do_quote=True)
+
+
+async def run_echo(fake: FakeProcess, n: int, users: int) -> dict[str, Any]:
+    """The bare PTB echo bot: the ceiling for this machine and fake."""
+    app = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(f"{fake.base}/bot")
+        .base_file_url(f"{fake.base}/file/bot")
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, _echo))
+    await app.initialize()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0)
+    await app.start()
+    try:
+        await fake.burst(20, 5, "warm up", 8_000_000_000)
+        return await fake.burst(n, users, TEXT, 8_100_000_000)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+async def run_ojo(fake: FakeProcess, n: int, users: int) -> tuple[dict[str, Any], list[float]]:
+    """Ojo as `ojo run` builds it (SQLite, paraphrase layer on), burst and one-by-one."""
+    data = Path(tempfile.mkdtemp())
+    share_caches(data)
+
+    class _Fake:
+        token = TOKEN
+        base_url = f"{fake.base}/bot"
+        base_file_url = f"{fake.base}/file/bot"
+
+    settings = make_settings(_Fake(), data, user_rate=10_000, paraphrase=os.environ.get("BENCH_PARAPHRASE", "1") == "1")  # type: ignore[arg-type]
+    app, rt = build_application(settings)
+    await start(app, rt)
+    try:
+        await fake.burst(20, 5, "warm up", 7_000_000_000)
+        burst = await fake.burst(n, users, TEXT, 7_100_000_000)
+        singles = []
+        for i in range(50 if n <= 200 else 100):
+            one = await fake.burst(1, 1, f"¿Vienes a cenar el sábado? {i}", 7_200_000_000 + i)
+            singles.extend(one["latencies_ms"])
+        return burst, singles
+    finally:
+        await stop(app)
+
+
+def _pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
+
+
+async def main_async(quick: bool) -> None:
+    """Print the table."""
+    n, users = (200, 20) if quick else (1000, 50)
+    with FakeProcess() as fake:
+        echo = await run_echo(fake, n, users)
+        ojo, singles = await run_ojo(fake, n, users)
+    echo_rate = echo["answered"] / max(echo["span_s"], 1e-9)
+    ojo_rate = ojo["answered"] / max(ojo["span_s"], 1e-9)
+    print(f"# {n} text updates from {users} users in a burst, fake Bot API in another process")
+    print(f"bare PTB echo bot: {echo_rate:7.1f} updates/s")
+    print(f"Ojo (full verdict): {ojo_rate:7.1f} updates/s  -> ratio {ojo_rate / echo_rate:.2f}")
+    print(
+        f"Ojo burst latency: p50 {_pct(ojo['latencies_ms'], 50):.0f} ms, "
+        f"p99 {_pct(ojo['latencies_ms'], 99):.0f} ms (queueing included)"
+    )
+    print(
+        f"Ojo one message at a time ({len(singles)}): p50 {_pct(singles, 50):.0f} ms, "
+        f"p99 {_pct(singles, 99):.0f} ms"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args(argv)
+    asyncio.run(main_async(args.quick))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""FingerprintStore on a real SQLite file, and on PostgreSQL when OJO_TEST_POSTGRES_URL is set."""
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.analysis import fingerprint
+from bot.analysis.audio_pack import load_audio_pack
+from bot.analysis.fingerprint import Landmarks, landmarks
+from bot.analysis.media import decode_audio
+from bot.storage import fingerprints
+from bot.storage.base import Base
+from bot.storage.db import create_engine, session_maker
+from bot.storage.fingerprints import AudioHash, AudioItem, AudioItemDTO, FingerprintStore
+from tests.integration.conftest import BACKENDS, scratch_database
+
+ROOT = Path(__file__).parents[2]
+HOAX = ROOT / "tests" / "fixtures" / "audio" / "hoax"
+POLICE = "hoax-police-perfumed-leaflets"
+TABLES = [AudioItem.__table__, AudioHash.__table__]
+
+
+@cache
+def pack() -> dict[str, tuple[AudioItemDTO, Landmarks]]:
+    return {item.id: (item, lm) for item, lm in load_audio_pack(ROOT / "content" / "audio")}
+
+
+@cache
+def clip(name: str) -> Landmarks:
+    return landmarks(decode_audio((HOAX / name).read_bytes()).samples)
+
+
+@pytest.fixture(params=BACKENDS)
+async def fp_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A fresh database holding only the two fingerprint tables, through Ojo's own engine."""
+    async with scratch_database(request.param, tmp_path) as url:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda sync: Base.metadata.create_all(sync, tables=TABLES))
+        try:
+            yield engine
+        finally:
+            async with engine.begin() as conn:
+                await conn.run_sync(lambda sync: Base.metadata.drop_all(sync, tables=TABLES))
+            await engine.dispose()
+
+
+@pytest.fixture
+async def store(fp_engine: AsyncEngine) -> FingerprintStore:
+    store = FingerprintStore(session_maker(fp_engine))
+    for item, lm in pack().values():
+        await store.add(item, lm)
+    return store
+
+
+async def count_hashes(engine: AsyncEngine, item_id: str) -> int:
+    async with engine.connect() as conn:
+        result = await conn.execute(
+            select(func.count()).select_from(AudioHash).where(AudioHash.item_id == item_id)
+        )
+        return int(result.scalar_one())
+
+
+async def test_a_trimmed_copy_is_found_in_the_database_at_its_offset(
+    store: FingerprintStore,
+) -> None:
+    hits = await store.lookup(clip("altered/trim-2s.ogg"))
+
+    assert [h.item_id for h in hits] == [POLICE]
+    assert hits[0].offset_seconds == pytest.approx(2.0, abs=0.5)
+
+
+async def test_a_six_second_excerpt_is_found_in_the_database(store: FingerprintStore) -> None:
+    hits = await store.lookup(clip("altered/excerpt-6s-at-14s.ogg"))
+
+    assert [h.item_id for h in hits] == [POLICE]
+    assert hits[0].offset_seconds == pytest.approx(14.0, abs=0.5)
+
+
+async def test_the_database_and_the_memory_index_give_the_same_hits(
+    store: FingerprintStore,
+) -> None:
+    memory = fingerprint.MemoryFingerprintIndex()
+    for item, lm in pack().values():
+        memory.add(item.id, lm)
+    query = clip("altered/noise-10db-snr.ogg")
+
+    assert await store.lookup(query) == memory.query(query)
+
+
+async def test_a_note_that_is_not_known_finds_nothing(store: FingerprintStore) -> None:
+    assert await store.lookup(clip("nonmatch/es-shopping.ogg")) == []
+    assert await store.lookup(Landmarks(np.empty(0, np.int64), np.empty(0, np.int32))) == []
+
+
+async def test_a_long_recording_skips_the_candidate_filter_and_still_finds_the_hoax(
+    store: FingerprintStore,
+) -> None:
+    # Past MIN_ALIGNED chunks of distinct hashes (~5 min of audio) the per-chunk pre-filter can
+    # prove nothing, so every posting is fetched.
+    copy = clip("altered/trim-2s.ogg")
+    n_other = fingerprints.LOOKUP_CHUNK * fingerprint.MIN_ALIGNED
+    rng = np.random.default_rng(3)
+    query = Landmarks(
+        np.concatenate([copy.hashes, rng.integers(2**24, 2**30, n_other)]),
+        np.concatenate([copy.times, rng.integers(0, 20_000, n_other).astype(np.int32)]),
+    )
+
+    hits = await store.lookup(query)
+
+    assert [h.item_id for h in hits] == [POLICE]
+    assert hits[0].offset_seconds == pytest.approx(2.0, abs=0.5)
+
+
+async def test_many_candidates_are_filtered_after_fetching(
+    store: FingerprintStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fingerprints, "CANDIDATE_BATCH", 0)
+
+    hits = await store.lookup(clip("altered/opus-12k.ogg"))
+
+    assert [h.item_id for h in hits] == [POLICE]
+
+
+async def test_get_returns_the_item_as_stored(store: FingerprintStore) -> None:
+    item, lm = pack()[POLICE]
+
+    stored = await store.get(POLICE)
+
+    assert stored == replace(item, n_hashes=len(set(zip(lm.hashes, lm.times, strict=True))))
+    assert stored is not None
+    assert stored.created_at.tzinfo is not None
+    assert await store.get("no-such-item") is None
+
+
+async def test_times_in_other_zones_come_back_as_the_same_instant(store: FingerprintStore) -> None:
+    item, lm = pack()[POLICE]
+    lima = datetime(2026, 11, 26, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
+    await store.add(replace(item, id="moderator-copy", origin="moderator", created_at=lima), lm)
+
+    stored = await store.get("moderator-copy")
+
+    assert stored is not None
+    assert stored.created_at == lima
+    assert stored.created_at.astimezone(UTC).hour == 14
+
+
+async def test_an_item_id_can_only_be_added_once(store: FingerprintStore) -> None:
+    item, lm = pack()[POLICE]
+
+    with pytest.raises(ValueError, match="already exists"):
+        await store.add(item, lm)
+
+
+async def test_duplicate_landmarks_are_stored_once(
+    fp_engine: AsyncEngine, store: FingerprintStore
+) -> None:
+    item, lm = pack()[POLICE]
+    doubled = Landmarks(np.concatenate([lm.hashes] * 2), np.concatenate([lm.times] * 2))
+
+    await store.add(replace(item, id="doubled"), doubled)
+
+    stored = await store.get("doubled")
+    assert stored is not None
+    assert stored.n_hashes == await count_hashes(fp_engine, "doubled") == len(lm)
+
+
+async def test_remove_deletes_the_item_and_its_landmarks(
+    fp_engine: AsyncEngine, store: FingerprintStore
+) -> None:
+    assert await count_hashes(fp_engine, POLICE) > 500
+
+    await store.remove(POLICE)
+
+    assert await store.get(POLICE) is None
+    assert await count_hashes(fp_engine, POLICE) == 0
+    assert await store.lookup(clip("altered/trim-2s.ogg")) == []
+    assert await store.ids() == ["hoax-bank-say-yes-voice-clone", "hoax-doctor-hot-water-gargle"]
+
+
+async def test_deleting_an_item_row_cascades_to_its_landmarks(
+    fp_engine: AsyncEngine, store: FingerprintStore
+) -> None:
+    async with fp_engine.begin() as conn:
+        await conn.execute(delete(AudioItem).where(AudioItem.id == POLICE))
+
+    assert await count_hashes(fp_engine, POLICE) == 0
+    assert await count_hashes(fp_engine, "hoax-bank-say-yes-voice-clone") > 500
+
+
+async def test_removing_an_unknown_item_is_harmless(store: FingerprintStore) -> None:
+    await store.remove("no-such-item")
+
+    assert len(await store.ids()) == 3
