@@ -54,12 +54,12 @@ class FakeProcess:
 
     def _call(self, path: str, body: dict[str, Any] | None = None, timeout: float = 120) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
+        req = urllib.request.Request(  # noqa: S310 - our own loopback control API
             self.control + path,
             data=data,
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback only
             return json.loads(resp.read())
 
     async def burst(self, n: int, users: int, text: str, base: int) -> dict[str, Any]:
@@ -109,7 +109,8 @@ async def run_ojo(fake: FakeProcess, n: int, users: int) -> tuple[dict[str, Any]
         base_url = f"{fake.base}/bot"
         base_file_url = f"{fake.base}/file/bot"
 
-    settings = make_settings(_Fake(), data, user_rate=10_000, paraphrase=os.environ.get("BENCH_PARAPHRASE", "1") == "1")  # type: ignore[arg-type]
+    paraphrase = os.environ.get("BENCH_PARAPHRASE", "1") == "1"
+    settings = make_settings(_Fake(), data, user_rate=10_000, paraphrase=paraphrase)  # type: ignore[arg-type]
     app, rt = build_application(settings)
     await start(app, rt)
     try:

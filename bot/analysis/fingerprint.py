@@ -18,6 +18,7 @@ FRAME_SECONDS = HOP / RATE
 N_BINS = 256  # bins 0..255 (0..3984 Hz); the Nyquist bin is dropped
 ZERO_PAD = 1
 BACKWARD = False
+HPF_STEADY = False
 # Bumped whenever hashes change meaning, so stale shipped packs are refused instead of never
 # matching.
 VERSION = 1
@@ -168,7 +169,14 @@ def _log_spectrogram(audio8k: np.ndarray) -> np.ndarray:
         return np.zeros((N_BINS, 0), dtype=np.float64)
     spec = np.log(np.maximum(mag, peak * 1e-3))
     spec -= spec.mean()
-    result: np.ndarray = signal.lfilter([1.0, -1.0], [1.0, -HPF_POLE], spec, axis=1)
+    b, a = [1.0, -1.0], [1.0, -HPF_POLE]
+    zi = None
+    if HPF_STEADY:
+        zi = signal.lfilter_zi(b, a)[None, :] * spec[:, :1]
+    if zi is None:
+        result: np.ndarray = signal.lfilter(b, a, spec, axis=1)
+    else:
+        result, _ = signal.lfilter(b, a, spec, axis=1, zi=zi)
     return result
 
 

@@ -44,8 +44,13 @@ def test_the_database_defaults_to_a_sqlite_file_under_the_data_dir(tmp_path: obj
 
 @pytest.mark.parametrize(
     ("token", "problem"),
-    [(None, "is not set"), ("", "is not set"), ("not a token", "does not look like"),
-     ("123:abc", None), ("123456789:AAFakeToken-abc_123", None)],
+    [
+        (None, "is not set"),
+        ("", "is not set"),
+        ("not a token", "does not look like"),
+        ("123:abc", None),
+        ("123456789:AAFakeToken-abc_123", None),
+    ],
 )
 def test_a_missing_or_malformed_token_is_explained_in_one_line(
     token: str | None, problem: str | None
