@@ -56,9 +56,12 @@ def build_deps(settings: Settings) -> tuple[Deps, ThreadPoolExecutor, MediaQueue
     """Load content, build the engine, open the database and the media pipeline."""
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # durations as timedelta (PTB 22 deprecation)
     content_dir = settings.content_dir or DEFAULT_CONTENT_DIR
-    pack = load_pack(content_dir)
-    messages = load_messages(content_dir)
-    encoder = make_encoder(settings.paraphrase, settings.data_dir / "cache", threads=1)
+    # Load the encoder's weights while the content is parsed: both take about a second.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(make_encoder, settings.paraphrase, settings.data_dir / "cache", 1)
+        pack = load_pack(content_dir)
+        messages = load_messages(content_dir)
+        encoder = pending.result()
     analyzer = Analyzer(EngineHolder(pack, encoder))
     db_engine = create_engine(settings.db_url)
     db = session_maker(db_engine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,9 +49,12 @@ class Checker:
     @classmethod
     def create(cls, settings: Settings, *, paraphrase: bool = True) -> Checker:
         """Load content and build the engine once."""
-        pack = load_pack(settings.content_dir or DEFAULT_CONTENT_DIR)
         cache = settings.data_dir / "cache"
-        encoder = make_encoder(paraphrase, cache, threads=1)
+        # Load the encoder's weights while the content is parsed: both take about a second.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(make_encoder, paraphrase, cache, 1)
+            pack = load_pack(settings.content_dir or DEFAULT_CONTENT_DIR)
+            encoder = pending.result()
         return cls(settings, Analyzer(EngineHolder(pack, encoder)))
 
     def check_text(self, text: str, *, lang: str | None, country: str | None) -> Verdict:

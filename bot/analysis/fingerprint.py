@@ -16,30 +16,31 @@ N_FFT = 512
 HOP = 128
 FRAME_SECONDS = HOP / RATE
 N_BINS = 256  # bins 0..255 (0..3984 Hz); the Nyquist bin is dropped
-ZERO_PAD = 1
-BACKWARD = False
-HPF_STEADY = False
 # Bumped whenever hashes change meaning, so stale shipped packs are refused instead of never
 # matching.
 VERSION = 1
 
 # Peak picking: at most PEAKS_PER_FRAME new peaks per frame, each above a threshold that spreads
 # as a Gaussian across frequency and decays over time (audfprint's "decaying threshold"). These
-# give ~35 landmarks per second of speech: denser found more aligned hits but grew the index and
-# the rows each lookup reads in proportion, with the same separation.
+# give ~38 landmarks per second of speech. Denser settings found proportionally more aligned hits
+# with no better separation, while the rows a lookup reads grow with the square of the density.
 PEAKS_PER_FRAME = 5
 SPREAD_BINS = 30.0
 DECAY = 0.999
 # High-pass along time so steady tones and hum make no peaks; onsets do.
 HPF_POLE = 0.98
-# Pairing: each anchor pairs with its FAN_OUT nearest later peaks within DT_MAX frames (1 s) and
-# DF_MAX bins (~1 kHz). Triplets of peaks made hashes ~7x more selective but lost 3-4x the aligned
-# hits on 12 kbit/s Opus and 6 s excerpts, until a 6 s excerpt scored below chance.
+# Pairing: each anchor pairs with its FAN_OUT nearest later peaks DT_MIN..DT_MAX frames on
+# (48 ms - 2 s) and at most DF_MAX bins (~1 kHz) away. Pairs 1-2 frames apart were a third of all
+# landmarks and mostly the same harmonic continuing: dropping them made a lookup read 30x fewer
+# rows (hashes went from 14.8 to 19.7 bits of collision entropy on speech) and cut the best
+# wrong-item alignment from 19 to 7, for ~10 % fewer true aligned hits. Triplets of peaks made
+# hashes more selective still but lost 3-4x the aligned hits on 12 kbit/s Opus and 6 s excerpts,
+# until a 6 s excerpt scored below a wrong item.
 FAN_OUT = 3
 DT_MIN = 3
 DT_MAX = 127
 DF_MAX = 63
-# hash = f1 (8 bits) | f2 (8 bits) | dt (6 bits): < 2**22, well inside a signed 32-bit INTEGER.
+# hash = f1 (8 bits) | f2 (8 bits) | dt (7 bits): < 2**23, well inside a signed 32-bit INTEGER.
 _F2_BITS = 8
 _DT_BITS = 7
 
@@ -156,7 +157,6 @@ def _log_spectrogram(audio8k: np.ndarray) -> np.ndarray:
     _, _, stft = signal.stft(
         audio8k,
         nperseg=N_FFT,
-        nfft=N_FFT * ZERO_PAD,
         noverlap=N_FFT - HOP,
         window="hann",
         boundary=None,
@@ -169,14 +169,7 @@ def _log_spectrogram(audio8k: np.ndarray) -> np.ndarray:
         return np.zeros((N_BINS, 0), dtype=np.float64)
     spec = np.log(np.maximum(mag, peak * 1e-3))
     spec -= spec.mean()
-    b, a = [1.0, -1.0], [1.0, -HPF_POLE]
-    zi = None
-    if HPF_STEADY:
-        zi = signal.lfilter_zi(b, a)[None, :] * spec[:, :1]
-    if zi is None:
-        result: np.ndarray = signal.lfilter(b, a, spec, axis=1)
-    else:
-        result, _ = signal.lfilter(b, a, spec, axis=1, zi=zi)
+    result: np.ndarray = signal.lfilter([1.0, -1.0], [1.0, -HPF_POLE], spec, axis=1)
     return result
 
 
@@ -205,38 +198,7 @@ def _peaks(spec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 out_t.append(t)
                 out_f.append(int(f))
         thresh *= DECAY
-    peak_t = np.asarray(out_t, dtype=np.int64)
-    peak_f = np.asarray(out_f, dtype=np.int64)
-    if BACKWARD and peak_t.size:
-        keep = _backward(spec, peak_t, peak_f, gauss)
-        peak_t, peak_f = peak_t[keep], peak_f[keep]
-    return peak_t, peak_f
-
-
-def _backward(spec: np.ndarray, peak_t: np.ndarray, peak_f: np.ndarray, gauss: np.ndarray) -> np.ndarray:
-    """Keep only the forward peaks that also stand out when time runs backwards."""
-    n_bins, n_frames = spec.shape
-    end = spec[:, max(0, n_frames - 10) :].max(axis=1)
-    thresh = np.max(end[:, None] * _bell(gauss, n_bins), axis=0)
-    keep = np.zeros(peak_t.size, dtype=bool)
-    values = spec[peak_f, peak_t]
-    last = n_frames - 1
-    i = peak_t.size - 1
-    while i >= 0:
-        t = int(peak_t[i])
-        j = i
-        while j >= 0 and peak_t[j] == t:
-            j -= 1
-        thresh *= DECAY ** (last - t)
-        last = t
-        group = np.arange(j + 1, i + 1)
-        for k in group[np.argsort(-values[group])]:
-            f = int(peak_f[k])
-            if values[k] > thresh[f]:
-                keep[k] = True
-                thresh = np.maximum(thresh, values[k] * gauss[n_bins - 1 - f : 2 * n_bins - 1 - f])
-        i = j
-    return keep
+    return np.asarray(out_t, dtype=np.int64), np.asarray(out_f, dtype=np.int64)
 
 
 def _bell(gauss: np.ndarray, n_bins: int) -> np.ndarray:

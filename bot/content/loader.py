@@ -22,8 +22,7 @@ from bot.content.models import (
     TipsFile,
 )
 from bot.errors import ContentError
-from bot.matching.normalize import normalize_phrase
-from bot.matching.phrases import expand_alternatives
+from bot.matching.phrases import normalized_variants
 
 M = TypeVar("M", bound=BaseModel)
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
@@ -46,18 +45,19 @@ class ContentPack:
         return next((p for p in self.patterns if p.id == pattern_id), None)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """A YAML loader that refuses duplicate keys (PyYAML silently keeps the last one)."""
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
         if key in seen:
             raise ContentError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
         seen.add(key)
-    return loader.construct_mapping(node)
+    mapping: dict[Any, Any] = loader.construct_mapping(node)
+    return mapping
 
 
 _UniqueKeyLoader.add_constructor(
@@ -126,11 +126,11 @@ def _check_pattern(p: Pattern, path: Path, tips: dict[str, Tip], errors: list[st
     for lang, phrases in p.match.phrases.items():
         for phrase in phrases:
             try:
-                variants = expand_alternatives(phrase)
+                variants = normalized_variants(phrase)
             except ValueError as exc:
                 errors.append(f"{where}: field match.phrases.{lang}.{phrase!r}: {exc}")
                 continue
-            if any(not normalize_phrase(v) for v in variants):
+            if not variants:
                 errors.append(f"{where}: field match.phrases.{lang}.{phrase!r}: empty phrase")
 
 

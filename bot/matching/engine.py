@@ -10,9 +10,9 @@ import re2
 from bot.content.models import EngineConfig, Example, Pattern
 from bot.matching.langdetect import detect_language
 from bot.matching.links import find_links, find_phones, phone_digits
-from bot.matching.normalize import normalize, normalize_phrase
+from bot.matching.normalize import normalize
 from bot.matching.paraphrase import Encoder, ParaphraseIndex
-from bot.matching.phrases import PhraseIndex, expand_alternatives
+from bot.matching.phrases import PhraseIndex, normalized_variants
 from bot.matching.signals import SignalDetector
 from bot.matching.types import EngineResult, Hit, Level, Match, SignalHit, Via
 
@@ -71,8 +71,8 @@ class Engine:
             for phrase, weight in phrases.items():
                 j = len(c.phrases)
                 c.phrases.append((phrase, weight))
-                for variant in expand_alternatives(phrase):
-                    self._index.add(normalize_phrase(variant), (i, j))
+                for variant in normalized_variants(phrase):
+                    self._index.add(variant, (i, j))
         for rule in p.match.regexes:
             c.regexes.append((re2.compile(rule.pattern), rule.pattern, rule.weight))
         for d in p.match.domains:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
 import ahocorasick
+
+from bot.matching.normalize import needs_full_normalize, normalize_phrase, normalize_template
 
 T = TypeVar("T")
 MAX_VARIANTS = 4096
@@ -36,6 +39,17 @@ def _parse(phrase: str, pos: int, depth: int) -> tuple[list[str], int]:
     if depth > 0:
         raise ValueError("unbalanced {…} group")
     return variants, pos
+
+
+@functools.lru_cache(maxsize=8192)
+def normalized_variants(phrase: str) -> tuple[str, ...]:
+    """Every variant of a phrase template, normalised (shared by the loader and the engine)."""
+    out: dict[str, None] = {}
+    for variant in expand_alternatives(normalize_template(phrase)):
+        text = normalize_phrase(variant) if needs_full_normalize(variant) else variant
+        if text:
+            out.setdefault(text, None)
+    return tuple(out)
 
 
 def expand_alternatives(phrase: str) -> list[str]:

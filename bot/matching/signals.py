@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from bot.content.models import EngineConfig
 from bot.matching.links import find_amounts, find_links, find_phones, is_lookalike
-from bot.matching.normalize import Normalized, normalize_phrase
-from bot.matching.phrases import PhraseIndex, expand_alternatives
+from bot.matching.normalize import Normalized
+from bot.matching.phrases import PhraseIndex, normalized_variants
 from bot.matching.types import SignalHit
 
 
@@ -19,8 +19,8 @@ class SignalDetector:
         self._index: PhraseIndex[str] = PhraseIndex()
         for signal_id, lexicon in config.lexicon.items():
             for phrase in [*lexicon.es, *lexicon.en]:
-                for variant in expand_alternatives(phrase):
-                    self._index.add(normalize_phrase(variant), signal_id)
+                for variant in normalized_variants(phrase):
+                    self._index.add(variant, signal_id)
         self._index.build()
         self._shorteners = {s.lower() for s in config.links.shorteners}
         self._odd_tlds = {t.lower().lstrip(".") for t in config.links.odd_tlds}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -40,8 +39,7 @@ async def verdict_of(deps: Deps, sub: Submission, chat_id: int, message_id: int)
         return await deps.media.cached_verdict(job)
     if not sub.text:
         return None
-    return await asyncio.to_thread(
-        deps.analyzer.check_text,
+    return await deps.analyzer.check_text_async(
         sub.text,
         kind=sub.kind,
         lang=sub.lang,

@@ -70,6 +70,8 @@ async def vet(
     # the paraphrase hits a live engine would make.
     encoder = getattr(engines, "_encoder", None)
     build = solo_engine(engines.pack.engine, encoder)
+    # Its own thread, not the analyzer's: a first gate with the paraphrase layer embeds the
+    # whole corpus (seconds), and people's checks must not wait behind it.
     return await asyncio.to_thread(gate, engines.pack, build, candidate, corpus)
 
 
@@ -118,7 +120,7 @@ class Review:
         corpus = await self.corpus()
         text = content_of(report)
         engine = self.deps.analyzer.engines.engine
-        result = await asyncio.to_thread(engine.analyze, text) if text else None
+        result = await self.deps.analyzer.run(engine.analyze, text) if text else None
         index = CorpusIndex(c.text for c in corpus)
         phrases = propose_phrases(text, index) if text else ()
         nearest = result.best.pattern_id if result and result.best else None
@@ -205,7 +207,7 @@ class Review:
         text = content_of(report)
         if not text:
             return []
-        result = await asyncio.to_thread(self.deps.analyzer.engines.engine.analyze, text)
+        result = await self.deps.analyzer.run(self.deps.analyzer.engines.engine.analyze, text)
         return [m.pattern_id for m in result.matches if m.level == "scam"]
 
     def suggestions(self, report: ReportRecord, overrides: list[Pattern]) -> list[str]:

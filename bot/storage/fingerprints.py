@@ -59,7 +59,7 @@ class AudioHash(Base):
     __tablename__ = "audio_hashes"
     # On SQLite the rows live in the primary-key B-tree itself: without this the table and its
     # key index would both hold every row (measured 2x the file size). PostgreSQL ignores it.
-    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 (SQLAlchemy's declared form)
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012  (SQLAlchemy reads it as is)
 
     hash: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     item_id: Mapped[str] = mapped_column(
