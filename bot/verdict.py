@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.content.loader import ContentPack
+from bot.content.models import Pattern
 from bot.matching.types import LEVEL_ORDER, EngineResult, Level, SignalHit, Via
 
 MAX_TIPS = 6
@@ -118,12 +119,17 @@ def compose(
     extra: Sequence[VerdictMatch] = (),
     elapsed_ms: float = 0.0,
     notes: Sequence[str] = (),
+    patterns: Mapping[str, Pattern] | None = None,
 ) -> Verdict:
-    """Turn an engine result (plus e.g. fingerprint matches) into a localised Verdict."""
+    """Turn an engine result (plus e.g. fingerprint matches) into a localised Verdict.
+
+    `patterns` are the live ones (moderator patterns included); default: the shipped pack's.
+    """
     out_lang = lang or result.language
+    lookup: Mapping[str, Pattern] = patterns or {p.id: p for p in pack.patterns}
     matches: list[VerdictMatch] = list(extra)
     for m in result.matches:
-        p = pack.pattern(m.pattern_id)
+        p = lookup.get(m.pattern_id)
         title = p.title.get(out_lang) if p else m.pattern_id
         summary = p.summary.get(out_lang) if p else ""
         matches.append(
@@ -143,7 +149,7 @@ def compose(
         language=result.language,
         matches=tuple(matches),
         signals=result.signals,
-        tips=_tips(pack, matches, result.signals, out_lang),
+        tips=_tips(pack, lookup, matches, result.signals, out_lang),
         report=_channels(pack, matches, country, out_lang) if level != "no_match" else (),
         transcript=transcript,
         elapsed_ms=elapsed_ms,
@@ -152,12 +158,16 @@ def compose(
 
 
 def _tips(
-    pack: ContentPack, matches: Sequence[VerdictMatch], signals: Sequence[SignalHit], lang: str
+    pack: ContentPack,
+    lookup: Mapping[str, Pattern],
+    matches: Sequence[VerdictMatch],
+    signals: Sequence[SignalHit],
+    lang: str,
 ) -> tuple[TipOut, ...]:
     """Tips of the matched patterns first (most useful first), then tips for the signals."""
     ids: list[str] = []
     for m in matches:
-        p = pack.pattern(m.pattern_id)
+        p = lookup.get(m.pattern_id)
         ids.extend(p.tips if p else [])
     for s in signals:
         ids.extend(pack.engine.signal_tips.get(s.id, []))

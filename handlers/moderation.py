@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.analysis.submission import MEDIA_KINDS
 from bot.deps import Deps
 from bot.moderation import cards, live
-from bot.moderation.admin import ModeratorAdmin, PatternAdmin
+from bot.moderation.admin import Change, ModeratorAdmin, PatternAdmin
 from bot.moderation.drafts import edit_draft
 from bot.moderation.intake import group_report
 from bot.moderation.review import Outcome, Review
@@ -24,7 +24,6 @@ from handlers.common import over_limit, prefs_for, reply_html
 from handlers.extract import extract_submission
 
 logger = logging.getLogger(__name__)
-MODERATOR_COMMANDS = ("review", "patterns", "stats", "mod", "draft", "attach")
 STATS_DAYS = 7
 
 
@@ -42,7 +41,7 @@ class ModerationHandlers:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.review = Review(deps)
+        self.flow = Review(deps)
         self.patterns_admin = PatternAdmin(deps)
         self.moderators = ModeratorAdmin(deps)
 
@@ -106,13 +105,13 @@ class ModerationHandlers:
 
     # ----- moderator commands -----
 
-    async def review_cmd(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def review(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/review: the oldest open report, with the review buttons."""
         got = await self._command(update)
         if got is None:
             return
         message, who = got
-        report = await self.review.next_open()
+        report = await self.flow.next_open()
         if report is None:
             await reply_html(message, self.t(who.lang, "mod.queue.empty"))
             return
@@ -142,24 +141,22 @@ class ModerationHandlers:
         elif action in ("disable", "enable") and len(args) == 2:
             status: PatternStatus = "disabled" if action == "disable" else "active"
             change = await admin.set_status(args[1], status, who.user_id)
-            await self._change_reply(message, who, args[1], change.version, change)
+            await self._change_reply(message, who, args[1], change)
         elif action == "rollback" and len(args) == 3 and args[2].isdigit():
             change = await admin.rollback(args[1], int(args[2]), who.user_id)
-            await self._change_reply(message, who, args[1], change.version, change)
+            await self._change_reply(message, who, args[1], change)
         else:
             await reply_html(message, self.t(who.lang, "mod.patterns.help"))
 
     async def _change_reply(
-        self, message: Message, who: Who, pattern_id: str, version: int | None, change: object
+        self, message: Message, who: Who, pattern_id: str, change: Change
     ) -> None:
-        refusals = getattr(change, "refusals", ())
-        problem = getattr(change, "problem", None)
-        if refusals:
-            text = cards.refusal_text(self.deps.messages, who.lang, pattern_id, refusals)
-        elif problem:
-            text = self.t(who.lang, problem)
+        if change.refusals:
+            text = cards.refusal_text(self.deps.messages, who.lang, pattern_id, change.refusals)
+        elif change.problem:
+            text = self.t(who.lang, change.problem)
         else:
-            text = self.t(who.lang, "mod.patterns.changed", id=pattern_id, version=version)
+            text = self.t(who.lang, "mod.patterns.changed", id=pattern_id, version=change.version)
         await reply_html(message, text)
 
     async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -216,16 +213,16 @@ class ModerationHandlers:
         if len(args) < 3 or not args[0].isdigit():
             await reply_html(message, self.t(who.lang, "mod.draft.usage"))
             return
-        report = await self.review.report(int(args[0]))
+        report = await self.flow.report(int(args[0]))
         if report is None:
             await reply_html(message, self.t(who.lang, "mod.report.gone"))
             return
-        draft = await self.review.draft(report)
+        draft = await self.flow.draft(report)
         error = edit_draft(draft, args[1].lower(), " ".join(args[2:]))
         if error is not None:
             await reply_html(message, self.t(who.lang, error))
             return
-        await self.review.save_draft(draft)
+        await self.flow.save_draft(draft)
         text, markup = cards.draft_card(self.deps.messages, who.lang, draft)
         await reply_html(message, text, reply_markup=markup)
 
@@ -239,8 +236,8 @@ class ModerationHandlers:
         if len(args) != 2 or not args[0].isdigit():
             await reply_html(message, self.t(who.lang, "mod.attach.usage"))
             return
-        outcome = await self.review.attach(message.get_bot(), int(args[0]), args[1], who.user_id)
-        await reply_html(message, self._outcome_text(who, outcome))
+        outcome = await self.flow.attach(message.get_bot(), int(args[0]), args[1], who.user_id)
+        await reply_html(message, cards.outcome_text(self.deps.messages, who.lang, outcome))
         if outcome.ok:
             await self._next(message, who, None)
 
@@ -263,7 +260,7 @@ class ModerationHandlers:
             return
         rid = int(parts[2])
         message, bot = query.message, context.bot
-        report = await self.review.report(rid)
+        report = await self.flow.report(rid)
         if report is None:
             await query.answer(self.t(who.lang, "mod.report.gone"), show_alert=True)
             return
@@ -271,7 +268,7 @@ class ModerationHandlers:
         if action == "open":
             await self._send_card(message, who, report)
         elif action == "skip":
-            following = await self.review.next_open(after_id=rid)
+            following = await self.flow.next_open(after_id=rid)
             if following is None:
                 await _edit(query, self.t(who.lang, "mod.queue.empty"))
             else:
@@ -281,28 +278,28 @@ class ModerationHandlers:
                 query, self.t(who.lang, "mod.report.resolved", id=rid, status=report.status)
             )
         elif action == "new":
-            report = await self.review.prepare(bot, report)
+            report = await self.flow.prepare(bot, report)
             text, markup = cards.draft_card(
-                self.deps.messages, who.lang, await self.review.draft(report)
+                self.deps.messages, who.lang, await self.flow.draft(report)
             )
             await _edit(query, text, markup)
         elif action == "mk":
-            outcome = await self.review.create(bot, rid, who.user_id)
+            outcome = await self.flow.create(bot, rid, who.user_id)
             await self._after(query, message, who, outcome)
         elif action == "att":
             overrides = (await live.load_overrides(self.deps.db))[1]
-            ids = self.review.suggestions(report, overrides)
+            ids = self.flow.suggestions(report, overrides)
             text, markup = cards.attach_card(self.deps.messages, who.lang, rid, ids)
             await _edit(query, text, markup)
         elif action == "to" and len(parts) == 4:
-            report = await self.review.prepare(bot, report)
-            outcome = await self.review.attach(bot, rid, parts[3], who.user_id)
+            report = await self.flow.prepare(bot, report)
+            outcome = await self.flow.attach(bot, rid, parts[3], who.user_id)
             await self._after(query, message, who, outcome)
         elif action in ("legit", "rej"):
             resolution: ReportStatus = "legit" if action == "legit" else "rejected"
-            await self.review.resolve(rid, resolution, who.user_id)
+            await self.flow.resolve(rid, resolution, who.user_id)
             text = self.t(who.lang, f"mod.resolved.{resolution}", id=rid)
-            flagging = await self.review.still_flagging(report) if resolution == "legit" else []
+            flagging = await self.flow.still_flagging(report) if resolution == "legit" else []
             if flagging:
                 listed = ", ".join(f"<code>{p}</code>" for p in flagging)
                 text += "\n" + self.t(who.lang, "mod.resolved.still_flagged", patterns=listed)
@@ -312,27 +309,18 @@ class ModerationHandlers:
     async def _after(
         self, query: CallbackQuery, message: Message, who: Who, outcome: Outcome
     ) -> None:
-        text = self._outcome_text(who, outcome)
+        text = cards.outcome_text(self.deps.messages, who.lang, outcome)
         if outcome.ok:
             await _edit(query, text)
             await self._next(message, who, None)
         else:  # keep the draft card so the moderator can edit it and try again
             await reply_html(message, text)
 
-    def _outcome_text(self, who: Who, outcome: Outcome) -> str:
-        if outcome.refusals:
-            pid = outcome.pattern_id or "?"
-            return cards.refusal_text(self.deps.messages, who.lang, pid, outcome.refusals)
-        if outcome.problem:
-            return self.t(who.lang, outcome.problem, id=outcome.pattern_id or "")
-        key = "mod.created.fingerprint" if outcome.fingerprint else "mod.created"
-        return self.t(who.lang, key, id=outcome.pattern_id, version=outcome.version)
-
     async def _next(self, message: Message, who: Who, after: int | None) -> None:
         """Walk on: the next open report, or say the queue is empty."""
-        following = await self.review.next_open(after)
+        following = await self.flow.next_open(after)
         if following is None and after is not None:
-            following = await self.review.next_open()
+            following = await self.flow.next_open()
         if following is None:
             await message.get_bot().send_message(
                 message.chat_id, self.t(who.lang, "mod.queue.empty"), parse_mode=ParseMode.HTML
@@ -346,7 +334,7 @@ class ModerationHandlers:
         status = None
         if not report.transcript and report.kind in MEDIA_KINDS and report.file_id:
             status = await bot.send_message(message.chat_id, self.t(who.lang, "mod.listening"))
-            report = await self.review.prepare(bot, report)
+            report = await self.flow.prepare(bot, report)
         text, markup = cards.report_card(self.deps.messages, who.lang, report)
         if status is not None:
             await status.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
@@ -375,8 +363,14 @@ def register_moderation(app: Application, deps: Deps) -> None:  # type: ignore[t
     where: filters.BaseFilter = filters.ChatType.PRIVATE
     if deps.settings.moderator_chat is not None:
         where = where | filters.Chat(deps.settings.moderator_chat)
-    callbacks = {"review": handlers.review_cmd}
-    for name in MODERATOR_COMMANDS:
-        callback = callbacks.get(name) or getattr(handlers, name)
+    commands = {
+        "review": handlers.review,
+        "patterns": handlers.patterns,
+        "stats": handlers.stats,
+        "mod": handlers.mod,
+        "draft": handlers.draft,
+        "attach": handlers.attach,
+    }
+    for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=where))
     app.add_handler(CallbackQueryHandler(handlers.on_button, pattern=r"^mod:"))

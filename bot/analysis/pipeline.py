@@ -62,7 +62,8 @@ class Analyzer:
         """Analyse a text (or a transcript) and compose the verdict."""
         t0 = started if started is not None else time.perf_counter()
         pack = self.engines.pack
-        result = self.engines.engine.analyze(
+        engine = self.engines.engine
+        result = engine.analyze(
             text, via=via, extra_signals=forward_signals(forward, pack.engine)
         )
         return compose(
@@ -75,4 +76,5 @@ class Analyzer:
             extra=extra,
             notes=notes,
             elapsed_ms=(time.perf_counter() - t0) * 1000,
+            patterns=engine.by_id,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -90,6 +91,11 @@ class Engine:
     def patterns(self) -> tuple[Pattern, ...]:
         """The active patterns, in index order."""
         return tuple(c.pattern for c in self._compiled)
+
+    @functools.cached_property
+    def by_id(self) -> dict[str, Pattern]:
+        """The active patterns by id (shipped and moderator ones alike)."""
+        return {c.pattern.id: c.pattern for c in self._compiled}
 
     def analyze(
         self,

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.content.models import Pattern
 from bot.i18n import Messages
 from bot.moderation.admin import PatternRow
+from bot.moderation.review import Outcome
 from bot.moderation.safety import Refusal
 from bot.moderation.service import TREND_REPORTER, preview
 from bot.moderation.store import Draft
@@ -143,6 +144,16 @@ def refusal_text(
             line = t(lang, key, where=esc(r.where), text=quoted, problem=esc(r.problem))
         lines.append(line)
     return "\n".join(lines)
+
+
+def outcome_text(messages: Messages, lang: str, outcome: Outcome) -> str:
+    """What a create/attach did: live (with or without a fingerprint), refused, or impossible."""
+    if outcome.refusals:
+        return refusal_text(messages, lang, outcome.pattern_id or "?", outcome.refusals)
+    if outcome.problem:
+        return messages.t(lang, outcome.problem, id=outcome.pattern_id or "")
+    key = "mod.created.fingerprint" if outcome.fingerprint else "mod.created"
+    return messages.t(lang, key, id=outcome.pattern_id, version=outcome.version)
 
 
 def patterns_list(messages: Messages, lang: str, rows: Sequence[PatternRow]) -> str:

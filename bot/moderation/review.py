@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -45,7 +45,6 @@ class Outcome:
     refusals: tuple[Refusal, ...] = ()
     fingerprint: bool = False
     problem: str | None = None  # a message key when the action could not even be tried
-    phrases: tuple[str, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -257,8 +256,7 @@ class Review:
             await VerdictCacheRepo(session).invalidate_all()
         fingerprinted = await self._fingerprint(bot, report, candidate)
         await live.for_deps(self.deps).sync()
-        phrases = tuple(p for ps in candidate.match.phrases.values() for p in ps)
-        return Outcome(candidate.id, version, (), fingerprinted, None, phrases)
+        return Outcome(candidate.id, version, (), fingerprinted)
 
     async def _fingerprint(self, bot: Bot, report: ReportRecord, pattern: Pattern) -> bool:
         """Store the reported recording's landmarks as a known item of this pattern."""
