@@ -61,19 +61,21 @@ def main() -> int:
     corpus = [m.text for m in pack.corpus]
     base = pack.engine.model_dump()
     grid = itertools.product(
-        (0.6, 0.65, 0.7),  # min_similarity
-        (0.3, 0.45),  # weight_at_min
+        (0.65, 0.72),  # paraphrase min_similarity
+        (0.3,),  # weight_at_min
         (0.9,),  # weight_at_one
         (0.45, 0.5),  # suspicious threshold
-        (0.75, 0.8),  # scam threshold
+        (0.75,),  # scam threshold
+        (0.6, 0.7, 0.8),  # signals_suspicious: signals alone make a message suspicious
     )
     results = []
-    for min_sim, w_min, w_one, susp, scam in grid:
+    for min_sim, w_min, w_one, susp, scam, sig in grid:
         cfg = dict(base)
         cfg["paraphrase"] = dict(
             base["paraphrase"], min_similarity=min_sim, weight_at_min=w_min, weight_at_one=w_one
         )
         cfg["thresholds"] = {"scam": scam, "suspicious": susp}
+        cfg["signals_suspicious"] = sig
         engine = Engine(pack.patterns, EngineConfig.model_validate(cfg), encoder)
         levels_scam = [engine.analyze(t, leave_one_out=True).level for t in ex_scam] + [
             engine.analyze(t).level for t in dev_scam
