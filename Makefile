@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sysdeps run test test-fast lint format eval bench validate check clean
+.PHONY: help venv run test test-fast lint format eval bench validate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,16 +24,10 @@ $(BIN)/ojo: $(UV) pyproject.toml uv.lock
 
 venv: $(BIN)/ojo ## create .venv with the project and its dev tools (idempotent)
 
-sysdeps: ## install the Debian packages the browser tests need (chromium), if missing
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium missing: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
-
 run: venv ## set up and run the bot (SQLite under ./data; needs OJO_TELEGRAM_TOKEN)
 	$(BIN)/ojo run
 
-test: venv sysdeps ## set up and run every test (PostgreSQL too when OJO_TEST_POSTGRES_URL is set)
+test: venv ## set up and run every test (PostgreSQL too when OJO_TEST_POSTGRES_URL is set)
 	$(BIN)/pytest -q
 
 test-fast: venv ## unit tests only
