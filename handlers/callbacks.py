@@ -11,9 +11,9 @@ from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.analysis.submission import MEDIA_KINDS, Submission
+from bot.analysis.submission import Submission
+from bot.checks import verdict_of
 from bot.deps import Deps
-from bot.jobs.types import MediaJob
 from bot.keyboards import consent_keyboard
 from bot.privacy import file_key, text_key
 from bot.render import esc
@@ -82,23 +82,7 @@ class Buttons:
 
     async def verdict_of(self, sub: Submission, message: Message) -> Verdict | None:
         """Re-derive the verdict of an original message (texts re-run; media from the cache)."""
-        if sub.kind in MEDIA_KINDS and sub.file is not None:
-            job = MediaJob(
-                chat_id=message.chat_id,
-                message_id=message.message_id,
-                file_id=sub.file.file_id,
-                file_unique_id=sub.file.file_unique_id,
-                kind=sub.kind,
-                lang=sub.lang or "es",
-                country=sub.country,
-                caption=sub.text,
-            )
-            return await self.deps.media.cached_verdict(job)
-        if not sub.text:
-            return None
-        return self.deps.analyzer.check_text(
-            sub.text, kind=sub.kind, lang=sub.lang, country=sub.country, forward=sub.forward
-        )
+        return await verdict_of(self.deps, sub, message.chat_id, message.message_id)
 
     async def _all_tips(
         self, query: CallbackQuery, original: Message, sub: Submission, prefs: Prefs

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from datetime import UTC, datetime
 
 from telegram import (
@@ -30,6 +29,7 @@ from telegram.ext import (
 )
 
 from bot.analysis.submission import MEDIA_KINDS, Submission
+from bot.checks import check_and_count
 from bot.deps import Deps
 from bot.errors import QueueFull
 from bot.groups import policy
@@ -52,7 +52,6 @@ from handlers.common import prefs_for, reply_html
 from handlers.extract import extract_submission, message_kind, user_language
 
 logger = logging.getLogger(__name__)
-MAX_TEXT = 20_000  # as in private chats: scams are short
 LINK_ENTITIES: list[str | None] = [MessageEntity.URL, MessageEntity.TEXT_LINK]
 DEEP_LINK = rf"^/start(@\w+)? v_[0-9a-f]{{{HANDLE_CHARS}}}\s*$"
 # Watching is passive: it runs in its own handler group, so group commands and other features
@@ -155,35 +154,15 @@ class Groups:
 
     async def _check_text(self, sub: Submission) -> Verdict:
         """Analyse off the event loop and count it, as private chats do."""
-        verdict = await self.deps.analyzer.check_text_async(
-            (sub.text or "")[:MAX_TEXT],
-            kind=sub.kind,
-            lang=sub.lang,
-            country=sub.country,
-            forward=sub.forward,
-        )
-        best = verdict.matches[0].pattern_id if verdict.matches else ""
-        self.deps.stats.bump(sub.kind, verdict.level, best)
-        return verdict
+        return await check_and_count(self.deps, sub)
 
     async def _media(self, message: Message, sub: Submission) -> None:
         """Queue a media check quietly: no "Listening…" in groups; the worker warns if needed."""
         assert sub.file is not None  # noqa: S101 - guaranteed by the caller
         if sub.file.size is not None and sub.file.size > TELEGRAM_DOWNLOAD_LIMIT:
             return
-        job = MediaJob(
-            chat_id=message.chat_id,
-            message_id=message.message_id,
-            file_id=sub.file.file_id,
-            file_unique_id=sub.file.file_unique_id,
-            kind=sub.kind,
-            lang=sub.lang or "es",
-            country=sub.country,
-            size=sub.file.size,
-            caption=sub.text,
-            context="group",
-            forward=MediaJob.forward_dict(sub.forward),
-            enqueued_at=time.time(),
+        job = MediaJob.for_submission(
+            sub, chat_id=message.chat_id, message_id=message.message_id, context="group"
         )
         try:
             await self.deps.media.submit(job)

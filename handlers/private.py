@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from telegram import Message, Update
 from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
 from bot.analysis.submission import MEDIA_KINDS, Submission
+from bot.checks import check_and_count
 from bot.deps import Deps
 from bot.errors import QueueFull
 from bot.jobs.runner import TELEGRAM_DOWNLOAD_LIMIT
@@ -22,7 +22,6 @@ from handlers.common import over_limit, prefs_for, reply_html
 from handlers.extract import extract_submission
 
 logger = logging.getLogger(__name__)
-MAX_TEXT = 20_000  # longer texts are cut: scams are short, and the engine stays fast
 
 
 class PrivateChat:
@@ -72,17 +71,7 @@ class PrivateChat:
 
     async def check_text(self, sub: Submission) -> Verdict:
         """Analyse a text off the event loop and count it (no content is stored)."""
-        text = (sub.text or "")[:MAX_TEXT]
-        verdict = await self.deps.analyzer.check_text_async(
-            text,
-            kind=sub.kind,
-            lang=sub.lang,
-            country=sub.country,
-            forward=sub.forward,
-        )
-        best = verdict.matches[0].pattern_id if verdict.matches else ""
-        self.deps.stats.bump(sub.kind, verdict.level, best)
-        return verdict
+        return await check_and_count(self.deps, sub)
 
     async def _media(self, message: Message, sub: Submission, update: Update) -> None:
         """Queue a media check: too big → say so; seen before → answer now; else 'Listening…'."""
@@ -90,19 +79,11 @@ class PrivateChat:
         lang = sub.lang or "es"
         t = self.deps.messages.t
         user = update.effective_user
-        job = MediaJob(
+        job = MediaJob.for_submission(
+            sub,
             chat_id=message.chat_id,
             message_id=message.message_id,
-            file_id=sub.file.file_id,
-            file_unique_id=sub.file.file_unique_id,
-            kind=sub.kind,
-            lang=lang,
-            country=sub.country,
-            size=sub.file.size,
-            caption=sub.text,
             user_hash=self.deps.user_hash(user.id) if user else "",
-            forward=MediaJob.forward_dict(sub.forward),
-            enqueued_at=time.time(),
         )
         if sub.file.size is not None and sub.file.size > TELEGRAM_DOWNLOAD_LIMIT:
             size = f"{sub.file.size / 1_048_576:.0f}"

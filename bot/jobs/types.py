@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.analysis.submission import ForwardInfo
+from bot.analysis.submission import ForwardInfo, Submission
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,35 @@ class MediaJob:
     user_hash: str = ""
     forward: dict[str, Any] | None = None
     enqueued_at: float = 0.0
+
+    @classmethod
+    def for_submission(
+        cls,
+        sub: Submission,
+        *,
+        chat_id: int,
+        message_id: int,
+        context: Literal["private", "group"] = "private",
+        user_hash: str = "",
+    ) -> MediaJob:
+        """The job for a submission that carries a file."""
+        if sub.file is None:
+            raise ValueError("a media job needs a file")
+        return cls(
+            chat_id=chat_id,
+            message_id=message_id,
+            file_id=sub.file.file_id,
+            file_unique_id=sub.file.file_unique_id,
+            kind=sub.kind,
+            lang=sub.lang or "es",
+            country=sub.country,
+            size=sub.file.size,
+            caption=sub.text,
+            context=context,
+            user_hash=user_hash,
+            forward=cls.forward_dict(sub.forward),
+            enqueued_at=time.time(),
+        )
 
     def forward_info(self) -> ForwardInfo | None:
         """The forward origin back as a ForwardInfo."""

@@ -10,42 +10,15 @@ from typing import TYPE_CHECKING
 from telegram import Bot
 
 from bot.analysis.submission import MEDIA_KINDS, Submission
-from bot.jobs.types import MediaJob
+from bot.checks import verdict_of
 from bot.moderation.trends import seen_id
 from bot.privacy import chat_hash
 from bot.storage.reports import ReportRepo
-from bot.verdict import Verdict
 
 if TYPE_CHECKING:
     from bot.deps import Deps
 
 logger = logging.getLogger(__name__)
-
-
-async def verdict_of(deps: Deps, sub: Submission, chat_id: int, message_id: int) -> Verdict | None:
-    """The verdict of a reported item: texts are re-run, media come from the cache if analysed."""
-    if sub.kind in MEDIA_KINDS and sub.file is not None:
-        job = MediaJob(
-            chat_id=chat_id,
-            message_id=message_id,
-            file_id=sub.file.file_id,
-            file_unique_id=sub.file.file_unique_id,
-            kind=sub.kind,
-            lang=sub.lang or "es",
-            country=sub.country,
-            caption=sub.text,
-            context="group",
-        )
-        return await deps.media.cached_verdict(job)
-    if not sub.text:
-        return None
-    return await deps.analyzer.check_text_async(
-        sub.text,
-        kind=sub.kind,
-        lang=sub.lang,
-        country=sub.country,
-        forward=sub.forward,
-    )
 
 
 async def group_report(
