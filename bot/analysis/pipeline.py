@@ -63,9 +63,7 @@ class Analyzer:
         t0 = started if started is not None else time.perf_counter()
         pack = self.engines.pack
         engine = self.engines.engine
-        result = engine.analyze(
-            text, via=via, extra_signals=forward_signals(forward, pack.engine)
-        )
+        result = engine.analyze(text, via=via, extra_signals=forward_signals(forward, pack.engine))
         return compose(
             pack,
             result,
