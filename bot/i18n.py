@@ -44,7 +44,7 @@ def load_messages(root: Path = DEFAULT_CONTENT_DIR) -> Messages:
         for path in paths:
             data = read_yaml(path)
             if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-                raise ContentError(f"{path}: every entry must be `key: \"text\"`")
+                raise ContentError(f'{path}: every entry must be `key: "text"`')
             for key, value in data.items():
                 if key in merged:
                     raise ContentError(f"{path}: key {key!r} is already defined in another file")
