@@ -54,6 +54,10 @@ class Engine:
             if p.status == "active":
                 self._add(p)
         self._index.build()
+        # Only these need a per-pattern pass; the rest are found through the phrase index.
+        self._with_regex_or_phone = [
+            i for i, c in enumerate(self._compiled) if c.regexes or c.phones
+        ]
         self._paraphrase: ParaphraseIndex | None = None
         if encoder is not None and config.paraphrase.enabled:
             examples = [
@@ -123,14 +127,18 @@ class Engine:
             phrase, weight = self._compiled[i].phrases[j]
             span = norm.span(start, end)
             add(i, Hit("phrase", phrase, weight, text[span[0] : span[1]], span))
-        for i, c in enumerate(self._compiled):
+        phones: list[tuple[str, tuple[int, int]]] | None = None
+        for i in self._with_regex_or_phone:
+            c = self._compiled[i]
             for rx, source, weight in c.regexes:
                 m = rx.search(norm.text)
                 if m:
                     span = norm.span(m.start(), m.end())
                     add(i, Hit("regex", source, weight, text[span[0] : span[1]], span))
             if c.phones:
-                for phone, span in find_phones(text):
+                if phones is None:
+                    phones = find_phones(text)
+                for phone, span in phones:
                     if phone_digits(phone)[-9:] in c.phones:
                         add(i, Hit("phone", phone, KNOWN_PHONE_WEIGHT, phone, span))
         if self._domains:
