@@ -44,9 +44,15 @@ DF_MAX = 63
 _F2_BITS = 8
 _DT_BITS = 7
 
-# A hit needs MIN_ALIGNED query landmarks at one offset AND that many as a share of the query.
-# Measured by bench/bench_fingerprint.py: see the comment block at its top for the numbers.
-MIN_ALIGNED = 25
+# A hit needs MIN_ALIGNED landmarks at one offset AND that share of the query's landmarks.
+# Measured (bench/bench_fingerprint.py, 240 espeak-ng/tone clips, 30 of them altered 8 ways):
+# the weakest true matches were 6 s excerpts, min 26 aligned (p5 37), then 12 kbit/s Opus (min
+# 45); over 62,185 wrong-item best offsets the most was 9 (p99.9 5). The hard fixture case, two
+# different notes opening with the same second of identical synthetic speech ("Buenas tardes"
+# in one espeak voice), aligns 18. 22 sits between 18 and 26. The ratio is only a floor for very
+# long queries: true copies buried in 2-3 min of other audio kept >= 0.036, wrong items reached
+# 0.026 only with <= 9 aligned; 0.01 still admits a 35 s hoax inside ~10 min of other audio.
+MIN_ALIGNED = 22
 MIN_RATIO = 0.01
 # Offsets within this many frames of the best count as aligned: codecs move peaks by a frame.
 OFFSET_SLACK = 1

@@ -20,11 +20,11 @@ logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
 
-# Whole-clip RMS below this is "nothing to listen to". Measured on the fixtures (decoded to 16 kHz
-# float32): espeak voice notes -21..-23 dBFS, the same note 12 dB quieter -34 dBFS, a 4 s AAC clip
-# -23 dBFS; a faint hiss 70 dB under full scale -74 dBFS and Opus-encoded digital silence -inf.
-# Real phone voice notes sit around -20..-35 dBFS and a phone's own noise floor at -60..-70, so
-# -55 dBFS keeps a wide margin on both sides (a whisper 20 dB below normal speech still passes).
+# Whole-clip RMS below this is "nothing to listen to". Measured on the fixtures as decoded here:
+# espeak-ng voice notes (Opus, MP3, AAC, telephone band, 10 dB SNR noise) -20..-23 dBFS, the same
+# note 12 dB quieter -34 dBFS; sox white noise at -70 dB through Opus -82 dBFS, Opus-encoded
+# digital silence -100 dBFS. Phone voice notes are typically -20..-35 dBFS and a phone's own noise
+# floor -60..-70, so -55 leaves ~20 dB of room for quiet speech and ~10 dB above an idle mic.
 SILENCE_DBFS = -55.0
 
 # A damaged file counts as decodable when at least this much audio survives before the damage.
