@@ -17,8 +17,9 @@
 (c) landmarks() time per 30 s clip.
 
 The full run takes ~20 min (most of it bulk-loading 2 x 4.4 GB of SQLite in a temp directory,
-deleted afterwards); --quick takes ~35 s. Results of the full run on 2026-11-26 (2 shared cores,
-load average 4-6 from other jobs, so latencies are pessimistic), with MIN_ALIGNED 25 at the time:
+deleted afterwards); --quick takes ~30 s. Results of the full run on 2026-11-26 (2 shared cores,
+load average 4-6 from other jobs, so latencies are pessimistic). It ran with MIN_ALIGNED 25; the
+counts are the same at today's 22, since every true match had >= 26 and no wrong item over 9:
 
   (a) 240 clips, 37.8 landmarks/s. Altered copies matched: 240/240 (100 %), offsets within 0.5 s.
       Weakest true matches, aligned min / p5: excerpt-6s 26 / 37, opus-12k 45 / 52, noise-10db

@@ -63,7 +63,10 @@ class AudioHash(Base):
 
     hash: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     item_id: Mapped[str] = mapped_column(
-        String(80), ForeignKey("audio_items.id", ondelete="CASCADE"), primary_key=True
+        String(80),
+        ForeignKey("audio_items.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,  # deletes cascade by item (retention purge, moderator removal)
     )
     t: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
