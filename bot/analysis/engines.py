@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 
 class CachingEncoder:
-    """Remembers embeddings by text (memory, plus an optional .npy cache on disk)."""
+    """Remembers pattern examples' embeddings by text (memory, plus a .npz cache on disk)."""
 
     def __init__(self, inner: Encoder, cache_file: Path | None = None) -> None:
         self._inner = inner
@@ -48,6 +48,11 @@ class CachingEncoder:
     @staticmethod
     def _key(text: str) -> str:
         return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed one message without caching it (messages are never kept, not even as vectors)."""
+        vector: np.ndarray = self._inner.encode([text])[0]
+        return vector
 
     def seed(self, texts: list[str], vectors: np.ndarray) -> None:
         """Preload vectors for texts (benchmarks with synthetic examples)."""

@@ -84,7 +84,9 @@ class ParaphraseIndex:
         """Best example per pattern whose similarity reaches `min_similarity`."""
         if not self._texts:
             return []
-        query = self._encoder.encode([text])[0]
+        # Messages go through encode_query when the encoder has one: only examples are cached.
+        encode_query = getattr(self._encoder, "encode_query", None)
+        query = encode_query(text) if encode_query else self._encoder.encode([text])[0]
         if self._two_stage:
             rows = self._shortlist(query)
             sims = np.full(len(self._texts), -1.0, dtype=np.float32)
