@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from pydantic import ValidationError
 from telegram import Update
+from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
@@ -268,7 +269,15 @@ async def _serve(app: Application, rt: Runtime) -> int:  # type: ignore[type-arg
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
-    await start(app, rt)
+    try:
+        await start(app, rt)
+    except InvalidToken:
+        message = "ojo: Telegram rejected OJO_TELEGRAM_TOKEN: check it with @BotFather"
+        print(message, file=sys.stderr)  # noqa: T201
+        await rt.deps.db_engine.dispose()
+        rt.deps.analyzer.close()
+        rt.executor.shutdown(wait=False, cancel_futures=True)
+        return 2
     try:
         await stopping.wait()
     finally:

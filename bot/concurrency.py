@@ -9,6 +9,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.web.server import UPDATES
+
 MAX_CONCURRENT_UPDATES = 64
 
 
@@ -26,6 +28,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update's handlers while holding its chat's lock."""
+        UPDATES.inc()
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             await coroutine

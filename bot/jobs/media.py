@@ -13,6 +13,7 @@ from bot.errors import QueueFull
 from bot.jobs.runner import MediaRunner
 from bot.jobs.types import MediaJob
 from bot.verdict import Verdict
+from bot.web.server import QUEUE
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class LocalMediaQueue:
             self._queue.put_nowait(job)
         except asyncio.QueueFull as exc:
             raise QueueFull() from exc
+        QUEUE.set(self.pending)
         # With a worker free the job starts now; otherwise it waits behind the others queued.
         return self._queue.qsize() if self._busy >= self._workers else 1
 
@@ -86,6 +88,7 @@ class LocalMediaQueue:
             finally:
                 self._busy -= 1
                 self._queue.task_done()
+                QUEUE.set(self.pending)
 
     async def join(self) -> None:
         """Wait until every queued job is done (tests, graceful shutdown)."""

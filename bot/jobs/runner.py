@@ -25,6 +25,7 @@ from bot.settings import Settings
 from bot.storage.cache import VerdictCacheRepo
 from bot.storage.stats import StatsRepo
 from bot.verdict import Verdict
+from bot.web.server import VERDICTS
 
 if TYPE_CHECKING:
     from bot.storage.fingerprints import AudioItemDTO, FingerprintStore
@@ -215,6 +216,7 @@ class MediaRunner:
                 self.checker.items[item_id] = _known(item)
 
     async def _count(self, job: MediaJob, verdict: Verdict) -> None:
+        VERDICTS.labels(job.kind, verdict.level).inc()
         best = verdict.matches[0].pattern_id if verdict.matches else ""
         async with self.db() as session, session.begin():
             await StatsRepo(session).bump(datetime.now(UTC).date(), job.kind, verdict.level, best)
