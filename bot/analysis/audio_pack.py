@@ -16,31 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from bot.analysis import fingerprint
 from bot.analysis.fingerprint import Landmarks
 from bot.analysis.media import decode_audio
+from bot.content.models import Category
 from bot.errors import ContentError
 from bot.storage.fingerprints import AudioItemDTO
 
 INDEX = "index.yaml"
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-Category = Literal[
-    "impersonation",
-    "voice_clone",
-    "extortion",
-    "business_fraud",
-    "banking",
-    "delivery",
-    "government",
-    "authority",
-    "prize",
-    "investment",
-    "job",
-    "romance",
-    "account_takeover",
-    "marketplace",
-    "tech_support",
-    "loan",
-    "utility",
-    "hoax",
-]
 Text = Annotated[str, Field(min_length=1)]
 
 

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 LANGS = ("es", "en")
 Lang = Literal["es", "en"]
 Level = Literal["scam", "suspicious", "no_match"]
-CATEGORIES = (
-    "impersonation",
-    "voice_clone",
-    "extortion",
-    "business_fraud",
-    "banking",
-    "delivery",
-    "government",
-    "authority",
-    "prize",
-    "investment",
-    "job",
-    "romance",
-    "account_takeover",
-    "marketplace",
-    "tech_support",
-    "loan",
-    "utility",
-    "hoax",
-)
 Category = Literal[
     "impersonation",
     "voice_clone",
@@ -49,6 +29,7 @@ Category = Literal[
     "utility",
     "hoax",
 ]
+CATEGORIES: tuple[str, ...] = get_args(Category)
 SIGNAL_IDS = (
     "urgency",
     "secrecy",
