@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, Update
+from collections.abc import Callable
+
+from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ContextTypes
 
 from bot import __version__
@@ -61,26 +63,24 @@ class Commands:
 
     async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Offer Spanish or English."""
-        message = update.effective_message
-        if message is None:
-            return
-        prefs = await prefs_for(self.deps, update.effective_user)
-        await reply_html(
-            message,
-            self.deps.messages.t(prefs.lang, "language.ask"),
-            reply_markup=language_keyboard(),
-        )
+        await self._ask(update, "language.ask", lambda _lang: language_keyboard())
 
     async def country(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Offer the countries with reporting channels."""
+        await self._ask(
+            update, "country.ask", lambda lang: country_keyboard(self.deps.messages, lang)
+        )
+
+    async def _ask(
+        self, update: Update, key: str, keyboard: Callable[[str], InlineKeyboardMarkup]
+    ) -> None:
+        """A question in the user's language with an inline picker."""
         message = update.effective_message
         if message is None:
             return
         prefs = await prefs_for(self.deps, update.effective_user)
         await reply_html(
-            message,
-            self.deps.messages.t(prefs.lang, "country.ask"),
-            reply_markup=country_keyboard(self.deps.messages, prefs.lang),
+            message, self.deps.messages.t(prefs.lang, key), reply_markup=keyboard(prefs.lang)
         )
 
     async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
