@@ -26,6 +26,7 @@ class CachingEncoder:
         self._cache: dict[str, np.ndarray] = {}
         self._file = cache_file
         self._lock = threading.Lock()
+        self._dirty = False  # write the file only when new examples were embedded
         if cache_file and cache_file.exists():
             try:
                 data = np.load(cache_file, allow_pickle=False)
@@ -42,6 +43,7 @@ class CachingEncoder:
             with self._lock:
                 for t, v in zip(missing, vectors, strict=True):
                     self._cache[self._key(t)] = v
+                self._dirty = True
         with self._lock:
             return np.stack([self._cache[self._key(t)] for t in texts]).astype(np.float32)
 
@@ -62,7 +64,7 @@ class CachingEncoder:
 
     def remember(self, texts: Iterable[str]) -> None:
         """Keep these texts' vectors in the cache file (only pattern examples, not messages)."""
-        if self._file is None:
+        if self._file is None or not self._dirty:
             return
         keys = [self._key(t) for t in texts]
         with self._lock:
@@ -72,6 +74,7 @@ class CachingEncoder:
         tmp = self._file.with_suffix(".tmp.npz")
         np.savez(tmp, keys=np.array(keep), vectors=vectors.astype(np.float32))
         tmp.replace(self._file)
+        self._dirty = False
 
 
 def make_encoder(enabled: bool, cache_dir: Path | None, threads: int = 1) -> CachingEncoder | None:

@@ -138,9 +138,14 @@ def load_pack(root: Path = DEFAULT_CONTENT_DIR) -> ContentPack:
     """Load and validate the pack under `root`; raise ContentError listing every problem."""
     errors: list[str] = []
     digest = hashlib.sha256()
-    for f in sorted(root.rglob("*.yaml")):
-        digest.update(f.relative_to(root).as_posix().encode())
-        digest.update(f.read_bytes())
+    # The version covers what the bot loads (not content/devset/, which only tuning reads).
+    loaded = [root / "engine.yaml", root / "tips.yaml", root / "reporting.yaml"]
+    for folder in ("patterns", "corpus", "messages", "audio"):
+        loaded.extend(sorted((root / folder).glob("*.yaml")))
+    for f in loaded:
+        if f.exists():
+            digest.update(f.relative_to(root).as_posix().encode())
+            digest.update(f.read_bytes())
     engine = parse(EngineConfig, root / "engine.yaml", errors)
     tips_file = parse(TipsFile, root / "tips.yaml", errors)
     reporting = parse(ReportingFile, root / "reporting.yaml", errors)
