@@ -144,25 +144,39 @@ class Groups:
         country = group.country or self.deps.settings.default_country
         sub = dataclasses.replace(sub, lang=policy.group_language(group), country=country)
         if message_kind(message) in MEDIA_KINDS and sub.file is not None:
-            await self._media(message, sub)
+            await self._media(message, sub, self.deps.user_hash(user.id) if user else "")
         elif sub.text and sub.text.strip():
             verdict = await self._check_text(sub)
             outcome = await self.service.deliver(
                 context.bot, message.chat_id, message.message_id, text_key(sub.text), verdict
             )
             logger.info("group text verdict %s: %s", verdict.level, outcome)
+            if user is not None:  # trend alerts count distinct senders, in groups too
+                await self.deps.moderation.sighting(
+                    context.bot,
+                    text_key(sub.text),
+                    self.deps.user_hash(user.id),
+                    sub.kind,
+                    verdict=verdict,
+                    text=sub.text,
+                    source="group",
+                )
 
     async def _check_text(self, sub: Submission) -> Verdict:
         """Analyse off the event loop and count it, as private chats do."""
         return await check_and_count(self.deps, sub)
 
-    async def _media(self, message: Message, sub: Submission) -> None:
+    async def _media(self, message: Message, sub: Submission, user_hash: str = "") -> None:
         """Queue a media check quietly: no "Listening…" in groups; the worker warns if needed."""
         assert sub.file is not None  # noqa: S101 - guaranteed by the caller
         if sub.file.size is not None and sub.file.size > TELEGRAM_DOWNLOAD_LIMIT:
             return
         job = MediaJob.for_submission(
-            sub, chat_id=message.chat_id, message_id=message.message_id, context="group"
+            sub,
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            context="group",
+            user_hash=user_hash,  # so group forwards count towards trend alerts too
         )
         try:
             await self.deps.media.submit(job)

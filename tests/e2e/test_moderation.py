@@ -523,6 +523,19 @@ async def test_moderators_are_alerted_once_when_three_people_forward_the_same_un
     assert "perro que toca el piano" in (card.text or "")
 
 
+async def test_forwards_in_groups_count_towards_trend_alerts_too(bot: Harness) -> None:
+    text = "Mañana cortan el agua en todo el barrio de 8 a 14, avisad a los mayores del bloque"
+    group = updates.group_chat(next(_groups), "Vecinos Calle Mayor 12")
+    bot.fake.add_chat(group)
+    since = mark(bot, MOD_CHAT["id"])
+    origin = updates.origin_hidden_user("Vecina")
+    for i in range(3):
+        sender = new_user("es", f"Vecina {i}")
+        bot.fake.push_update(updates.forwarded_message(text, origin, sender=sender, chat=group))
+    alert = await shows(bot, MOD_CHAT["id"], "Tendencia", since=since, where=_has("mod:open"))
+    assert "cortan el agua" in (alert.text or "")
+
+
 async def test_a_voice_note_and_its_reencoded_copies_count_as_one_trending_item(
     bot: Harness,
 ) -> None:
