@@ -54,6 +54,11 @@ class MediaRunner:
         self.executor = executor
 
     @functools.cached_property
+    def moderation(self) -> Moderation:
+        """Trend bookkeeping for media (one instance per runner, not per job)."""
+        return Moderation(self.settings, self.db)
+
+    @functools.cached_property
     def store(self) -> FingerprintStore:
         """The fingerprint index in the database."""
         from bot.storage.fingerprints import FingerprintStore
@@ -81,7 +86,7 @@ class MediaRunner:
             return None
         await self.deliverer.verdict(bot, job, verdict)
         await self._count(job, verdict)
-        await Moderation(self.settings, self.db).media_sighting(bot, job, verdict)
+        await self.moderation.media_sighting(bot, job, verdict)
         return verdict
 
     async def cached(self, job: MediaJob) -> MediaAnalysis | None:
@@ -131,15 +136,17 @@ class MediaRunner:
             analysis = await loop.run_in_executor(
                 self.executor, self.checker.transcribe, audio, timings
             )
-        await Moderation(self.settings, self.db).note_audio(job.file_unique_id, lm)  # trends
-        await self._remember(job, analysis, lm)
+        await self.moderation.note_audio(job.file_unique_id, lm)  # trends
+        # The verdict decides whether the transcript may be cached, so compose it first (once).
+        verdict = await self.compose(job, analysis, started)
+        await self._remember(job, analysis, lm, verdict.level)
         logger.info(
             "media analysed: kind %s, %.1f s, %s",
             job.kind,
             analysis.duration,
             {k: round(v) for k, v in timings.items()},
         )
-        return await self.compose(job, analysis, started)
+        return verdict
 
     async def _known(
         self, lm: Landmarks, duration: float, truncated: bool, timings: dict[str, float]
@@ -179,9 +186,10 @@ class MediaRunner:
                     )
         return None
 
-    async def _remember(self, job: MediaJob, analysis: MediaAnalysis, lm: Landmarks) -> None:
+    async def _remember(
+        self, job: MediaJob, analysis: MediaAnalysis, lm: Landmarks, level: str
+    ) -> None:
         """Cache by file id and by fingerprint, so repeat and re-encoded forwards are instant."""
-        level = self.checker.analyzer.engines.engine.analyze(analysis.transcript or "").level
         flagged = level != "no_match" or analysis.fingerprint_item is not None
         raw = analysis.to_json(keep_transcript=flagged)
         ttl = timedelta(hours=self.settings.cache_ttl_hours)
