@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-fast lint format eval bench validate clean
+.PHONY: help venv run test test-fast lint format eval bench validate train clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ validate: venv ## validate the content packs and run every pattern's examples
 
 eval: venv ## precision / recall / false alarms on examples, corpus and the labelled test set
 	$(BIN)/python -m bench.evaluate
+
+train: venv ## fit the learned scorer on our own labelled messages (writes content/scorer.yaml)
+	$(BIN)/python -m bench.train
 
 bench: venv ## benchmarks (engine, bot, media, fingerprints); prints numbers
 	$(BIN)/python -m bench.run_all

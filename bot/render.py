@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.i18n import Messages, default_messages
+from bot.matching.types import Reason
 from bot.verdict import Verdict
 
 TELEGRAM_LIMIT = 4096
 EXCERPT_CHARS = 280
 _TAG = re.compile(r"<[^>]+>")
+FAMILY_PREFIX = "lure-"  # generic families: their reasons say more than their matched words
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +74,16 @@ def render_verdict(
             parts.append(esc(best.summary))
     if v.level == "no_match":
         parts.append(t(lang, "verdict.no_match_note"))
-    evidence = [e for m in v.matches[:2] for e in m.evidence if not e.startswith("≈")][:5]
+    if v.reasons and v.level != "no_match":
+        lines = [f"• {reason_text(t, lang, r)}" for r in v.reasons]
+        parts.append(f"<b>{t(lang, 'verdict.why')}</b>\n" + "\n".join(lines))
+    specific = [m for m in v.matches[:2] if not m.pattern_id.startswith(FAMILY_PREFIX)]
+    evidence = [e for m in specific for e in m.evidence if not e.startswith("≈")][:5]
     if best and evidence:
         quoted = ", ".join(f"«{esc(e[:80])}»" for e in dict.fromkeys(evidence))
         via = t(lang, f"verdict.via.{best.via}")
-        parts.append(f"<b>{t(lang, 'verdict.why')}</b> {quoted} ({via})")
+        label = t(lang, "verdict.words") if v.reasons else t(lang, "verdict.why")
+        parts.append(f"<b>{label}</b> {quoted} ({via})")
     flags = [s for s in v.signals if s.id not in ("link", "money_amount", "phone_number")]
     if flags:
         labels = [
@@ -102,6 +110,12 @@ def render_verdict(
             lines.append(f"• {esc(r.name)}: {contact}{flag}")
         parts.append(f"<b>{t(lang, 'verdict.report')}</b>\n" + "\n".join(lines))
     return fit("\n\n".join(parts))
+
+
+def reason_text(t: Callable[..., str], lang: str, reason: Reason) -> str:
+    """One reason as an escaped sentence in `lang`."""
+    params = {k: esc(v[:80]) for k, v in reason.params}
+    return t(lang, f"reason.{reason.key}", **params)
 
 
 def fit(text: str, limit: int = TELEGRAM_LIMIT) -> str:

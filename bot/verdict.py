@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.content.loader import ContentPack
 from bot.content.models import Pattern
-from bot.matching.types import LEVEL_ORDER, EngineResult, Level, SignalHit, Via
+from bot.matching.types import LEVEL_ORDER, EngineResult, Level, Reason, SignalHit, Via
 
 MAX_TIPS = 6
 
@@ -88,6 +88,7 @@ class Verdict:
     transcript: str | None = None
     elapsed_ms: float = 0.0
     notes: tuple[str, ...] = field(default=())  # e.g. "truncated:600", "cached"
+    reasons: tuple[Reason, ...] = field(default=())  # why, in sentences (localised by render)
 
     def to_dict(self) -> dict[str, Any]:
         """The verdict JSON documented in DESIGN.md."""
@@ -103,6 +104,8 @@ class Verdict:
             "report": [r.to_dict() for r in self.report],
             "elapsed_ms": round(self.elapsed_ms, 2),
         }
+        if self.reasons:
+            out["reasons"] = [{"id": r.key, **dict(r.params)} for r in self.reasons]
         if self.notes:
             out["notes"] = list(self.notes)
         return out
@@ -154,6 +157,7 @@ def compose(
         transcript=transcript,
         elapsed_ms=elapsed_ms,
         notes=tuple(notes),
+        reasons=result.reasons if level != "no_match" else (),
     )
 
 

@@ -12,7 +12,8 @@ from bot.matching.types import SignalHit
 def forward_signals(
     forward: ForwardInfo | None, config: EngineConfig, now: datetime | None = None
 ) -> list[SignalHit]:
-    """`old_forward` for a recycled message, `known_scam_source` for a listed origin."""
+    """`old_forward` for a recycled message, `forward_hidden` when the sender hid their
+    account, `known_scam_source` for a listed origin: facts for the scorer, never verdicts."""
     if forward is None:
         return []
     now = now or datetime.now(UTC)
@@ -20,6 +21,8 @@ def forward_signals(
     age = now - forward.date
     if age > timedelta(days=config.old_forward_days):
         out.append(SignalHit("old_forward", (forward.date.date().isoformat(),)))
+    if forward.origin == "hidden_user":
+        out.append(SignalHit("forward_hidden", (forward.name or "",)))
     known = {s.lower().lstrip("@") for s in config.known_scam_sources}
     ids = {str(forward.chat_id)} if forward.chat_id is not None else set()
     if (forward.username and forward.username.lower() in known) or ids & known:

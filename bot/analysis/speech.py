@@ -72,7 +72,10 @@ _CUT_SEARCH_SECONDS = 5
 # Words whisper base does not know but Ojo's patterns hinge on, passed as decoder hotwords.
 # Without it, "Bizum" (the Spanish instant-payment app) came out as "bisum", "bitum" or "bison";
 # with it, the fixtures that never say it (benign_es_cumple, scam_es_banco) gained no "Bizum".
-HOTWORDS: dict[str, str] = {"es": "Bizum"}
+# The payment rails of the family and CEO scripts (issue 9): Bizum, Nequi, Yappy, Yape, Daviplata
+# in Spanish, Zelle and Venmo in English; what whisper still mishears is repaired by
+# bot/matching/asr.py before matching.
+HOTWORDS: dict[str, str] = {"es": "Bizum, Nequi, Yappy, Yape, Daviplata", "en": "Zelle, Venmo"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.content.models import (
+    BrandsFile,
     Channel,
     CorpusFile,
     CorpusMessage,
     EngineConfig,
+    LureLexicon,
     Pattern,
     ReportingFile,
+    ScorerModel,
     Tip,
     TipsFile,
 )
@@ -115,6 +118,10 @@ def _check_pattern(p: Pattern, path: Path, tips: dict[str, Tip], errors: list[st
     where = f"{path}: pattern {p.id}"
     if path.stem != p.id:
         errors.append(f"{where}: field id: must equal the file name {path.stem!r}")
+    if (p.match.lure is not None) != p.id.startswith("lure-"):
+        errors.append(
+            f"{where}: field id: generic families (match.lure) and only they start 'lure-'"
+        )
     for i, tip in enumerate(p.tips):
         if tip not in tips:
             errors.append(f"{where}: field tips.{i}: unknown tip id {tip!r}")
@@ -134,12 +141,34 @@ def _check_pattern(p: Pattern, path: Path, tips: dict[str, Tip], errors: list[st
                 errors.append(f"{where}: field match.phrases.{lang}.{phrase!r}: empty phrase")
 
 
+OPTIONAL_FILES = ("lures.yaml", "brands.yaml", "scorer.yaml")
+
+
+def _with_lures(engine: EngineConfig, root: Path, errors: list[str]) -> EngineConfig:
+    """Attach the lure lexicon, the brand gazetteer and the learned scorer, when present."""
+    update: dict[str, Any] = {}
+    if (root / "lures.yaml").exists():
+        update["lures"] = parse(LureLexicon, root / "lures.yaml", errors)
+    if (root / "brands.yaml").exists():
+        brands = parse(BrandsFile, root / "brands.yaml", errors)
+        if brands:
+            ids = [b.id for b in brands.brands]
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                errors.append(f"{root / 'brands.yaml'}: duplicate brand ids {dupes}")
+            update["brands"] = tuple(brands.brands)
+    if (root / "scorer.yaml").exists():
+        update["scorer"] = parse(ScorerModel, root / "scorer.yaml", errors)
+    return engine.model_copy(update=update)
+
+
 def load_pack(root: Path = DEFAULT_CONTENT_DIR) -> ContentPack:
     """Load and validate the pack under `root`; raise ContentError listing every problem."""
     errors: list[str] = []
     digest = hashlib.sha256()
     # The version covers what the bot loads (not content/devset/, which only tuning reads).
     loaded = [root / "engine.yaml", root / "tips.yaml", root / "reporting.yaml"]
+    loaded += [root / name for name in OPTIONAL_FILES]
     for folder in ("patterns", "corpus", "messages", "audio"):
         loaded.extend(sorted((root / folder).glob("*.yaml")))
     for f in loaded:
@@ -147,6 +176,8 @@ def load_pack(root: Path = DEFAULT_CONTENT_DIR) -> ContentPack:
             digest.update(f.relative_to(root).as_posix().encode())
             digest.update(f.read_bytes())
     engine = parse(EngineConfig, root / "engine.yaml", errors)
+    if engine is not None:
+        engine = _with_lures(engine, root, errors)
     tips_file = parse(TipsFile, root / "tips.yaml", errors)
     reporting = parse(ReportingFile, root / "reporting.yaml", errors)
     tips: dict[str, Tip] = {}

@@ -48,6 +48,7 @@ SIGNAL_IDS = (
     "phone_number",
     "old_forward",
     "known_scam_source",
+    "forward_hidden",
 )
 Weight = Annotated[float, Field(gt=0.0, le=1.0)]
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
@@ -78,6 +79,60 @@ class RegexRule(Strict):
     lang: Lang | None = None
 
 
+LURE_CLAIMS = (
+    "account_locked",
+    "suspicious_activity",
+    "update_data",
+    "expiry",
+    "transaction_alert",
+    "parcel_held",
+    "fee_due",
+    "debt_fine",
+    "refund",
+    "prize",
+    "job",
+    "loan",
+    "wrong_number",
+)
+LURE_ACTIONS = ("open_link", "call", "reply", "pay", "give_code")
+LURE_CUES = ("otp_notice", "opt_out", "scam_warning", "personal")
+BrandKind = Literal[
+    "bank",
+    "courier",
+    "tax",
+    "traffic",
+    "telco",
+    "utility",
+    "toll",
+    "streaming",
+    "shopping",
+    "messaging",
+    "government",
+    "payment",
+    "crypto",
+    "police",
+    "social",
+    "tech",
+    "transport",
+    "insurance",
+]
+
+
+class LureRule(Strict):
+    """A generic scam family: recognised by what the message claims, not by a script."""
+
+    claims: Annotated[list[str], Field(min_length=1)]
+    brand_kinds: list[BrandKind] = Field(default_factory=list)
+
+    @field_validator("claims")
+    @classmethod
+    def _known_claims(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if name not in LURE_CLAIMS:
+                raise ValueError(f"unknown claim {name!r} (known: {', '.join(LURE_CLAIMS)})")
+        return v
+
+
 class MatchRules(Strict):
     """How a pattern recognises its script."""
 
@@ -89,6 +144,7 @@ class MatchRules(Strict):
     requires_signals: list[str] = Field(default_factory=list)
     requires_any_signal: list[str] = Field(default_factory=list)
     min_hits: Annotated[int, Field(ge=1, le=20)] = 1
+    lure: LureRule | None = None
 
     @field_validator("signals", "requires_signals", "requires_any_signal")
     @classmethod
@@ -141,8 +197,10 @@ class Pattern(Strict):
     @model_validator(mode="after")
     def _has_rules(self) -> Pattern:
         m = self.match
-        if not (m.phrases or m.regexes or m.domains or m.phones or m.signals):
-            raise ValueError("a pattern needs at least one phrase, regex, domain, phone or signal")
+        if not (m.phrases or m.regexes or m.domains or m.phones or m.signals or m.lure):
+            raise ValueError(
+                "a pattern needs at least one phrase, regex, domain, phone, signal or lure"
+            )
         return self
 
 
@@ -208,6 +266,7 @@ class LabelledCase(Strict):
     style: Literal["text", "transcript"] = "text"
     expect: Level
     pattern: str | None = None
+    family: str | None = None
     text: Annotated[str, Field(min_length=1)]
 
 
@@ -261,6 +320,10 @@ class EngineConfig(Strict):
     links: LinkLists
     old_forward_days: Annotated[int, Field(ge=1)] = 30
     known_scam_sources: list[str] = Field(default_factory=list)
+    # Loaded from their own files (lures.yaml, brands.yaml, scorer.yaml), not engine.yaml.
+    lures: LureLexicon | None = None
+    brands: tuple[Brand, ...] = ()
+    scorer: ScorerModel | None = None
 
     @field_validator("signal_risk", "lexicon", "signal_tips")
     @classmethod
@@ -269,3 +332,86 @@ class EngineConfig(Strict):
             if name not in SIGNAL_IDS:
                 raise ValueError(f"unknown signal {name!r}")
         return v
+
+
+class LureLexicon(Strict):
+    """content/lures.yaml: what messages claim, what they ask, and notification cues."""
+
+    claims: dict[str, SignalLexicon]
+    actions: dict[str, SignalLexicon]
+    cues: dict[str, SignalLexicon]
+    free_hosts: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known_ids(self) -> LureLexicon:
+        for field_name, known in (
+            ("claims", LURE_CLAIMS),
+            ("actions", LURE_ACTIONS),
+            ("cues", LURE_CUES),
+        ):
+            for name in getattr(self, field_name):
+                if name not in known:
+                    raise ValueError(f"{field_name}: unknown id {name!r} (known: {known})")
+        return self
+
+
+class Brand(Strict):
+    """A brand or institution scammers imitate, with its official domains."""
+
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+    kind: BrandKind
+    countries: list[Annotated[str, Field(pattern=r"^([A-Z]{2}|\*)$")]]
+    names: Annotated[list[Annotated[str, Field(min_length=2)]], Field(min_length=1)]
+    ambiguous: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list)
+    short_codes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ambiguous_are_names(self) -> Brand:
+        unknown = [a for a in self.ambiguous if a not in self.names]
+        if unknown:
+            raise ValueError(f"ambiguous names not in names: {unknown}")
+        return self
+
+
+class BrandsFile(Strict):
+    """content/brands.yaml."""
+
+    brands: list[Brand]
+
+
+class ScorerThresholds(Strict):
+    """Probability thresholds of the learned scorer, chosen on held-apart folds."""
+
+    scam: Annotated[float, Field(gt=0, lt=1)]
+    suspicious: Annotated[float, Field(gt=0, lt=1)]
+
+
+class ScorerModel(Strict):
+    """content/scorer.yaml: the learned scorer's weights (written by `make train`)."""
+
+    version: Annotated[str, Field(min_length=1)]
+    intercept: float
+    weights: dict[str, float]
+    fixed: dict[str, float] = Field(default_factory=dict)  # hand-set: no labelled data has them
+    thresholds: ScorerThresholds
+    trained_on: dict[str, int] = Field(default_factory=dict)
+    metrics: dict[str, float] = Field(default_factory=dict)
+
+
+class TrainingMessage(Strict):
+    """A message the learned scorer is fitted on (content/training/): written by the team."""
+
+    lang: Lang
+    label: Literal["scam", "spam", "legit"]
+    family: str = "none"
+    country: str | None = None
+    style: Literal["sms", "chat", "transcript", "ocr", "email", "text"] = "sms"
+    text: Annotated[str, Field(min_length=1)]
+
+
+class TrainingFile(Strict):
+    """content/training/*.yaml."""
+
+    messages: list[TrainingMessage]

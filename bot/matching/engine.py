@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import re2
 
 from bot.content.models import EngineConfig, Example, Pattern
+from bot.matching.asr import AsrRepair
+from bot.matching.explain import choose_family, family_hits, reasons
+from bot.matching.features import PatternFacts, extract
 from bot.matching.langdetect import detect_language
 from bot.matching.links import find_links, find_phones, phone_digits
-from bot.matching.normalize import normalize
+from bot.matching.lure import LureAnalyzer, LureReport
+from bot.matching.normalize import Normalized, normalize
 from bot.matching.paraphrase import Encoder, ParaphraseIndex
 from bot.matching.phrases import PhraseIndex, normalized_variants
+from bot.matching.scorer import Scorer
 from bot.matching.signals import SignalDetector
-from bot.matching.types import EngineResult, Hit, Level, Match, SignalHit, Via
+from bot.matching.types import EngineResult, Hit, Level, Match, Reason, SignalHit, Via
+from bot.matching.windows import windows
 
 # Evidence from infrastructure a pattern lists (a known scam domain or phone number) is strong.
 KNOWN_DOMAIN_WEIGHT = 0.7
 KNOWN_PHONE_WEIGHT = 0.7
 MIN_PARAPHRASE_WORDS = 4  # shorter texts embed too vaguely to compare
+PARA_FLOOR = 0.5  # similarities below this say nothing; para_max maps [0.5, 1] to [0, 1]
+PARAPHRASE_WINDOWS = 3  # windows of a long text that get a sentence embedding
 
 
 @dataclass
@@ -47,13 +55,20 @@ class Engine:
     ) -> None:
         self.config = config
         self.signals = SignalDetector(config)
+        self.lures = LureAnalyzer(config)
+        self.scorer = Scorer(config.scorer) if config.scorer else None
         self._compiled: list[_Compiled] = []
         self._index: PhraseIndex[tuple[int, int]] = PhraseIndex()
         self._domains: dict[str, list[int]] = {}
+        self._families: list[Pattern] = []
         for p in patterns:
-            if p.status == "active":
-                self._add(p)
+            if p.status != "active":
+                continue
+            if p.match.lure is not None:
+                self._families.append(p)
+            self._add(p)
         self._index.build()
+        self._asr = AsrRepair(_vocabulary(config, self._compiled))
         # Only these need a per-pattern pass; the rest are found through the phrase index.
         self._with_regex_or_phone = [
             i for i, c in enumerate(self._compiled) if c.regexes or c.phones
@@ -110,7 +125,74 @@ class Engine:
         lang_hint: str | None = None,
         leave_one_out: bool = False,
     ) -> EngineResult:
-        """Analyse one text; `leave_one_out` hides identical examples (for validation)."""
+        """Analyse one text; `leave_one_out` hides identical examples (for validation).
+
+        Long texts are also read in windows, and transcripts once more with mis-heard words
+        repaired, so that padding or recognition errors cannot dilute a scam: the most
+        alarming reading wins.
+        """
+        args = (via, extra_signals, lang_hint, leave_one_out)
+        best = self._analyze_one(text, *args, paraphrase=True)
+        parts = windows(text)
+        if parts:
+            # Every window without the (costly) sentence embedding, then the most alarming few
+            # again with it.
+            quick = [
+                (self._analyze_one(w, *args, paraphrase=False, offset=o), o, w) for o, w in parts
+            ]
+            quick.sort(key=lambda t: -t[0].score)
+            for r, offset, part in quick[:PARAPHRASE_WINDOWS]:
+                best = _worse(best, r)
+                if self._paraphrase is not None:
+                    again = self._analyze_one(part, *args, paraphrase=True, offset=offset)
+                    best = _worse(best, again)
+        if via == "transcript":
+            repaired = self._asr.repair(normalize(text).text)
+            if repaired != normalize(text).text:
+                best = _worse(
+                    best, self._analyze_one(repaired, *args, paraphrase=True, spans=False)
+                )
+        return best
+
+    def features(
+        self, text: str, *, via: Via = "text", leave_one_out: bool = False
+    ) -> dict[str, float]:
+        """The learned scorer's inputs for one text read whole (training and evaluation)."""
+        r = self._read(text, via, (), leave_one_out, paraphrase=True, offset=0, spans=True)
+        facts = self._facts(r.scored)[1]
+        facts = PatternFacts(facts.rule_max, facts.rule_hits, r.para_max)
+        return extract(r.signals, r.lure, facts, via=via, words=r.words)
+
+    def _analyze_one(
+        self,
+        text: str,
+        via: Via,
+        extra_signals: Sequence[SignalHit],
+        lang_hint: str | None,
+        leave_one_out: bool,
+        *,
+        paraphrase: bool,
+        offset: int = 0,
+        spans: bool = True,
+    ) -> EngineResult:
+        r = self._read(text, via, extra_signals, leave_one_out, paraphrase, offset, spans)
+        language = lang_hint or detect_language(r.norm_text)
+        ordered = tuple(sorted(r.signals.values(), key=lambda s: s.id))
+        if self.scorer is None:
+            return self._noisy_or(r.scored, r.signals, via, language, ordered)
+        return self._learned(self.scorer, r, via, language, ordered)
+
+    def _read(
+        self,
+        text: str,
+        via: Via,
+        extra_signals: Sequence[SignalHit],
+        leave_one_out: bool,
+        paraphrase: bool,
+        offset: int,
+        spans: bool,
+    ) -> _Reading:
+        """Everything the patterns, signals and lure analysis find in one text."""
         norm = normalize(text)
         signals = self.signals.detect(text, norm)
         for s in extra_signals:
@@ -118,6 +200,9 @@ class Engine:
         hits: dict[int, dict[str, Hit]] = {}
 
         def add(i: int, hit: Hit) -> None:
+            if hit.span is not None:
+                span = (hit.span[0] + offset, hit.span[1] + offset) if spans else None
+                hit = Hit(hit.kind, hit.key, hit.weight, hit.evidence, span)
             bucket = hits.setdefault(i, {})
             key = f"{hit.kind}:{hit.key}"
             if key not in bucket or bucket[key].weight < hit.weight:
@@ -127,6 +212,42 @@ class Engine:
             phrase, weight = self._compiled[i].phrases[j]
             span = norm.span(start, end)
             add(i, Hit("phrase", phrase, weight, text[span[0] : span[1]], span))
+        self._rules_and_links(text, norm, add)
+        para_max = 0.0
+        para = self.config.paraphrase
+        words = len(norm.text.split())
+        if paraphrase and self._paraphrase is not None and words >= MIN_PARAPHRASE_WORDS:
+            for near in self._paraphrase.nearest(text, PARA_FLOOR, leave_out=leave_one_out):
+                para_max = max(para_max, (near.similarity - PARA_FLOOR) / (1 - PARA_FLOOR))
+                if near.similarity < para.min_similarity:
+                    continue
+                frac = (near.similarity - para.min_similarity) / max(1e-6, 1 - para.min_similarity)
+                weight = para.weight_at_min + frac * (para.weight_at_one - para.weight_at_min)
+                quoted = near.example if len(near.example) <= 80 else near.example[:77] + "…"
+                evidence = f"≈ «{quoted}» ({near.similarity:.2f})"
+                add(near.owner, Hit("paraphrase", "example", round(weight, 3), evidence))
+        scored = [(i, r) for i, h in hits.items() if (r := self._rule_score(i, h, signals))]
+        lure = self.lures.analyze(text, norm)
+        return _Reading(norm.text, signals, scored, lure, min(1.0, para_max), words)
+
+    def _facts(
+        self, scored: Sequence[tuple[int, tuple[float, tuple[Hit, ...]]]]
+    ) -> tuple[list[tuple[int, float, tuple[Hit, ...]]], PatternFacts]:
+        """Specific (non-family) pattern scores, best first, and the scorer's pattern facts."""
+        specific = sorted(
+            ((i, s, h) for i, (s, h) in scored if self._compiled[i].pattern.match.lure is None),
+            key=lambda t: (-t[1], self._compiled[t[0]].pattern.id),
+        )
+        top = specific[0] if specific else None
+        return specific, PatternFacts(
+            rule_max=top[1] if top else 0.0,
+            rule_hits=sum(1 for h in top[2] if h.kind != "signal") if top else 0,
+        )
+
+    def _rules_and_links(
+        self, text: str, norm: Normalized, add: Callable[[int, Hit], None]
+    ) -> None:
+        """Hits from regexes, known phones and known domains (per pattern)."""
         phones: list[tuple[str, tuple[int, int]]] | None = None
         for i in self._with_regex_or_phone:
             c = self._compiled[i]
@@ -147,36 +268,12 @@ class Engine:
                 for k in range(len(labels) - 1):
                     for i in self._domains.get(".".join(labels[k:]), []):
                         add(i, Hit("domain", link.host, KNOWN_DOMAIN_WEIGHT, link.text, link.span))
-        para = self.config.paraphrase
-        if self._paraphrase is not None and len(norm.text.split()) >= MIN_PARAPHRASE_WORDS:
-            for near in self._paraphrase.nearest(
-                text, para.min_similarity, leave_out=leave_one_out
-            ):
-                frac = (near.similarity - para.min_similarity) / max(1e-6, 1 - para.min_similarity)
-                weight = para.weight_at_min + frac * (para.weight_at_one - para.weight_at_min)
-                quoted = near.example if len(near.example) <= 80 else near.example[:77] + "…"
-                evidence = f"≈ «{quoted}» ({near.similarity:.2f})"
-                add(near.owner, Hit("paraphrase", "example", round(weight, 3), evidence))
-        matches = [m for i, h in hits.items() if (m := self._score(i, h, signals, via))]
-        matches.sort(key=lambda m: (-m.score, m.pattern_id))
-        level: Level = "no_match"
-        score = 0.0
-        if matches:
-            level, score = matches[0].level, matches[0].score
-        risk = self.signals.risk(signals)
-        if level == "no_match" and risk >= self.config.signals_suspicious:
-            level = "suspicious"
-        score = max(score, risk * self.config.thresholds.scam)  # signals alone never reach scam
-        language = lang_hint or detect_language(norm.text)
-        ordered = tuple(sorted(signals.values(), key=lambda s: s.id))
-        return EngineResult(level, round(score, 4), language, tuple(matches), ordered)
 
-    def _score(
-        self, i: int, own: dict[str, Hit], signals: dict[str, SignalHit], via: Via
-    ) -> Match | None:
-        """Combine one pattern's hits into a Match, or None when its rules are not met."""
-        c = self._compiled[i]
-        rules = c.pattern.match
+    def _rule_score(
+        self, i: int, own: dict[str, Hit], signals: dict[str, SignalHit]
+    ) -> tuple[float, tuple[Hit, ...]] | None:
+        """A pattern's noisy-OR score and hits, or None when its rules are not met."""
+        rules = self._compiled[i].pattern.match
         if any(s not in signals for s in rules.requires_signals):
             return None
         if rules.requires_any_signal and not any(s in signals for s in rules.requires_any_signal):
@@ -192,13 +289,126 @@ class Engine:
         remaining = 1.0
         for h in all_hits:
             remaining *= 1.0 - h.weight
-        score = 1.0 - remaining
-        th = self.config.thresholds
-        if score < th.suspicious:
-            return None
-        level: Level = "scam" if score >= th.scam else "suspicious"
-        strongest = max(own.values(), key=lambda h: h.weight)
+        return 1.0 - remaining, tuple(sorted(all_hits, key=lambda h: -h.weight))
+
+    def _match(self, i: int, score: float, level: Level, hits: tuple[Hit, ...], via: Via) -> Match:
+        p = self._compiled[i].pattern
+        strongest = max((h for h in hits if h.kind != "signal"), key=lambda h: h.weight)
         match_via: Via = {"domain": "link", "phone": "phone"}.get(strongest.kind, via)  # type: ignore[assignment]
-        ordered = tuple(sorted(all_hits, key=lambda h: -h.weight))
-        p = c.pattern
-        return Match(p.id, p.category, p.severity, round(score, 4), level, match_via, ordered)
+        return Match(p.id, p.category, p.severity, round(score, 4), level, match_via, hits)
+
+    def _noisy_or(
+        self,
+        scored: list[tuple[int, tuple[float, tuple[Hit, ...]]]],
+        signals: dict[str, SignalHit],
+        via: Via,
+        language: str,
+        ordered: tuple[SignalHit, ...],
+    ) -> EngineResult:
+        """Hand-set weights (a content pack without a trained scorer): noisy-OR thresholds."""
+        th = self.config.thresholds
+        matches = [
+            self._match(i, s, "scam" if s >= th.scam else "suspicious", h, via)
+            for i, (s, h) in scored
+            if s >= th.suspicious
+        ]
+        matches.sort(key=lambda m: (-m.score, m.pattern_id))
+        level: Level = matches[0].level if matches else "no_match"
+        score = matches[0].score if matches else 0.0
+        risk = self.signals.risk(signals)
+        if level == "no_match" and risk >= self.config.signals_suspicious:
+            level = "suspicious"
+        score = max(score, risk * th.scam)  # signals alone never reach scam
+        return EngineResult(level, round(score, 4), language, tuple(matches), ordered)
+
+    def _learned(
+        self,
+        scorer: Scorer,
+        r: _Reading,
+        via: Via,
+        language: str,
+        ordered: tuple[SignalHit, ...],
+    ) -> EngineResult:
+        """The learned scorer decides the level; the patterns and the lure name the scam."""
+        specific, facts = self._facts(r.scored)
+        facts = PatternFacts(facts.rule_max, facts.rule_hits, r.para_max)
+        lure = r.lure
+        features = extract(r.signals, lure, facts, via=via, words=r.words)
+        score = scorer.score(features)
+        t_scam, t_susp = scorer.thresholds
+        p = score.probability
+        level: Level = "scam" if p >= t_scam else "suspicious" if p >= t_susp else "no_match"
+        top_features = score.top()
+        if level == "no_match":
+            return EngineResult(level, round(p, 4), language, (), ordered, (), top_features)
+        th = self.config.thresholds
+        named = [
+            self._match(i, s, "suspicious", h, via) for i, s, h in specific if s >= th.suspicious
+        ]
+        family = choose_family(self._families, lure)
+        pattern_share = sum(c for n, c in score.contributions if n in _PATTERN_FEATURES and c > 0)
+        lure_share = sum(c for n, c in score.contributions if n not in _PATTERN_FEATURES and c > 0)
+        if family is not None:
+            fam = Match(
+                family.id,
+                family.category,
+                family.severity,
+                0.0,
+                "suspicious",
+                "link" if any(not lk.official for lk in lure.links) else via,
+                family_hits(family, lure),
+            )
+            if named and pattern_share >= lure_share:
+                named.append(fam)
+            else:
+                named.insert(0, fam)
+        if named:
+            first = named[0]
+            named[0] = Match(
+                first.pattern_id,
+                first.category,
+                first.severity,
+                round(p, 4),
+                level,
+                first.via,
+                first.hits,
+            )
+        explained: tuple[Reason, ...] = reasons(lure, score)
+        return EngineResult(
+            level, round(p, 4), language, tuple(named), ordered, explained, top_features
+        )
+
+
+_PATTERN_FEATURES = frozenset({"rule_max", "rule_strong", "rule_hits", "para"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What one pass over one text found, before any decision."""
+
+    norm_text: str
+    signals: dict[str, SignalHit]
+    scored: list[tuple[int, tuple[float, tuple[Hit, ...]]]]
+    lure: LureReport
+    para_max: float
+    words: int
+
+
+def _worse(a: EngineResult, b: EngineResult) -> EngineResult:
+    """The more alarming of two readings of the same message."""
+    order = {"no_match": 0, "suspicious": 1, "scam": 2}
+    return b if (order[b.level], b.score) > (order[a.level], a.score) else a
+
+
+def _vocabulary(config: EngineConfig, compiled: Sequence[_Compiled]) -> set[str]:
+    """Words worth repairing in transcripts: the lexicons' and the patterns' own."""
+    words: set[str] = set()
+    for lex in config.lexicon.values():
+        for phrase in [*lex.es, *lex.en]:
+            for variant in normalized_variants(phrase):
+                words.update(variant.split())
+    for c in compiled:
+        for phrase, _ in c.phrases:
+            for variant in normalized_variants(phrase)[:64]:
+                words.update(variant.split())
+    return words

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TLDS = (
+TLDS = (
     "com|net|org|info|biz|io|co|es|mx|ar|cl|pe|pa|uk|us|eu|de|fr|it|pt|br|ve|ec|bo|py|uy|cr|gt|"
     "hn|sv|ni|do|cu|ca|au|in|cn|ru|xyz|top|icu|cloud|online|click|live|shop|site|store|app|dev|"
     "me|ly|gd|cc|tk|ml|ga|cf|gq|link|to|be|gl|vip|win|bid|loan|work|buzz|rest|monster|cyou|sbs|"
@@ -14,7 +14,7 @@ _TLDS = (
 )
 _URL = re.compile(
     r"(?P<url>(?:https?://|www\.)[^\s<>\"'()]+"
-    r"|(?<![@\w.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:" + _TLDS + r")(?![\w-])"
+    r"|(?<![@\w.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:" + TLDS + r")(?![\w-])"
     r"(?:/[^\s<>\"']*)?)",
     re.IGNORECASE,
 )

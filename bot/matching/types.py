@@ -7,7 +7,7 @@ from typing import Literal
 
 Level = Literal["scam", "suspicious", "no_match"]
 Via = Literal["text", "transcript", "fingerprint", "link", "phone", "image"]
-HitKind = Literal["phrase", "regex", "domain", "phone", "signal", "paraphrase"]
+HitKind = Literal["phrase", "regex", "domain", "phone", "signal", "paraphrase", "lure"]
 LEVEL_ORDER: dict[str, int] = {"no_match": 0, "suspicious": 1, "scam": 2}
 
 
@@ -53,6 +53,18 @@ class SignalHit:
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """One sentence of explanation, as a message key and its parameters (localised later)."""
+
+    key: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str) -> str:
+        """A parameter by name ("" when absent)."""
+        return next((v for k, v in self.params if k == name), "")
+
+
+@dataclass(frozen=True, slots=True)
 class EngineResult:
     """What the engine concluded about one text."""
 
@@ -61,6 +73,8 @@ class EngineResult:
     language: str
     matches: tuple[Match, ...]
     signals: tuple[SignalHit, ...]
+    reasons: tuple[Reason, ...] = ()
+    features: tuple[str, ...] = ()  # the learned scorer's strongest features (for evaluation)
 
     @property
     def best(self) -> Match | None:
