@@ -95,7 +95,7 @@ LURE_CLAIMS = (
     "wrong_number",
 )
 LURE_ACTIONS = ("open_link", "call", "reply", "pay", "give_code")
-LURE_CUES = ("otp_notice", "opt_out", "scam_warning", "personal")
+LURE_CUES = ("otp_notice", "opt_out", "scam_warning", "personal", "politics")
 BrandKind = Literal[
     "bank",
     "courier",

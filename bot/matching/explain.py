@@ -23,12 +23,12 @@ _LINK_REASONS = (
 )
 _LINK_FEATURES = frozenset(
     {
-        "link_unofficial",
+        "x_claim_unofficial",
+        "x_claim_random",
+        "x_claim_broken",
         "link_mismatch",
         "link_imitates",
         "link_brand_subdomain",
-        "link_random",
-        "link_broken",
         "x_threat_link",
         "x_brand_threat_link",
         "x_parcel_link",
@@ -69,7 +69,7 @@ def _link_reasons(lure: LureReport, raised: set[str]) -> list[Reason]:
         if fake and raised & {"link_imitates", "link_brand_subdomain"}:
             out.append(Reason("link_imitates", (("brand", fake), ("host", link.host))))
             break
-    if "link_random" in raised and pair is None:
+    if "x_claim_random" in raised and pair is None:
         host = next((lk.host for lk in lure.links if lk.random_name), "")
         out.append(Reason("link_random", (("host", host),)))
     for feature, key in _LINK_REASONS:
@@ -77,7 +77,7 @@ def _link_reasons(lure: LureReport, raised: set[str]) -> list[Reason]:
             host = next((lk.host for lk in lure.links if _has(lk, key)), "")
             out.append(Reason(f"link_{key}", (("host", host),)))
             break
-    if "link_broken" in raised:
+    if "x_claim_broken" in raised:
         out.append(Reason("link_broken"))
     return out
 

@@ -55,19 +55,19 @@ def feature_names() -> tuple[str, ...]:
         "brand_named",
         "brand_finance",
         "link_any",
-        "link_unofficial",
         "link_all_official",
         "link_mismatch",
         "link_imitates",
         "link_brand_subdomain",
-        "link_random",
         "link_free_host",
         "link_shortener",
         "link_odd_tld",
         "link_raw_ip",
         "link_punycode",
-        "link_broken",
         "n_claims",
+        "x_claim_unofficial",
+        "x_claim_random",
+        "x_claim_broken",
         "threat",
         "x_threat_link",
         "x_threat_contact",
@@ -122,18 +122,22 @@ def extract(
     f["brand_named"] = float(brand)
     f["brand_finance"] = float(any(b.kind in ("bank", "payment") for b in lure.brands))
     f["link_any"] = float(bool(links) or lure.broken_links > 0)
-    f["link_unofficial"] = float(link_unofficial)
     f["link_all_official"] = float(bool(links) and not unofficial)
     f["link_mismatch"] = float(lure.mismatched() is not None)
     f["link_imitates"] = float(any(lk.imitates for lk in links))
     f["link_brand_subdomain"] = float(any(lk.brand_subdomain for lk in links))
-    f["link_random"] = float(any(lk.random_name and not lk.shortener for lk in links))
+    # Short generated names, broken links and unknown domains are how brands' own marketing
+    # links look too: they count only together with a claim (a lock, a parcel, a prize).
+    any_claim = bool(claims)
+    random_link = any(lk.random_name and not lk.shortener for lk in links)
+    f["x_claim_unofficial"] = float(any_claim and link_unofficial)
+    f["x_claim_random"] = float(any_claim and random_link)
+    f["x_claim_broken"] = float(any_claim and lure.broken_links > 0)
     f["link_free_host"] = float(any(lk.free_host for lk in links))
     f["link_shortener"] = float(any(lk.shortener for lk in links))
     f["link_odd_tld"] = float(any(lk.odd_tld for lk in links))
     f["link_raw_ip"] = float(any(lk.raw_ip for lk in links))
     f["link_punycode"] = float(any(lk.punycode for lk in links))
-    f["link_broken"] = float(lure.broken_links > 0)
     f["n_claims"] = min(len(claims), 4) / 4
     f["threat"] = float(threat)
     f["x_threat_link"] = float(threat and link_unofficial)

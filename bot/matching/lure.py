@@ -16,7 +16,8 @@ from bot.matching.links import find_links, find_phones, registered_domain
 from bot.matching.normalize import Normalized
 from bot.matching.phrases import PhraseIndex, normalized_variants
 
-MIN_HOST_KEY = 5  # brand names shorter than this are not searched inside link hosts
+MIN_NAME_KEY = 4  # brand names shorter than this are not searched inside link hosts ("bbva" is)
+MIN_HOST_KEY = 5  # nor are official domains' labels shorter than this
 FIRST_WORDS = 3  # an ambiguous brand name counts when it is among the first words
 
 
@@ -120,11 +121,16 @@ class LureAnalyzer:
             for d in b.domains:
                 self._official.setdefault(d.lower(), b.id)
             keys = {n.replace(" ", "").lower() for n in b.names if n not in ambiguous}
+            keys = {k for k in keys if len(k) >= MIN_NAME_KEY}
             if not ambiguous:
                 # A domain's label is a key only for brands whose names are never ordinary
                 # words ("live" of live.com would find Microsoft in "fastdelivery.live").
-                keys |= {d.split(".")[0].lower() for d in b.domains}
-            self._host_keys.extend((k, b.name) for k in sorted(keys) if len(k) >= MIN_HOST_KEY)
+                keys |= {
+                    label
+                    for d in b.domains
+                    if len(label := d.split(".")[0].lower()) >= MIN_HOST_KEY
+                }
+            self._host_keys.extend((k, b.name) for k in sorted(keys))
         self._names.build()
 
     @property
