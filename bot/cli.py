@@ -87,6 +87,9 @@ def _settings() -> Settings:
         raise SystemExit(2) from exc
 
 
+MAX_EXAMPLE_FAILURES = 0.01
+
+
 def _validate(root: Path | None, *, paraphrase: bool) -> int:
     from bot.analysis.engines import make_encoder
     from bot.content.loader import DEFAULT_CONTENT_DIR, load_pack
@@ -101,8 +104,9 @@ def _validate(root: Path | None, *, paraphrase: bool) -> int:
         print(f"content invalid:\n{exc.detail}", file=sys.stderr)
         return 1
     engine = Engine(pack.patterns, pack.engine, make_encoder(paraphrase, None))
-    failures = check_examples(pack, engine) + check_corpus(pack, engine)
-    for f in failures:
+    examples = check_examples(pack, engine)
+    corpus = check_corpus(pack, engine)
+    for f in examples + corpus:
         print(str(f), file=sys.stderr)
     n_ex = sum(
         len(getattr(getattr(p.examples, k), lang))
@@ -110,13 +114,17 @@ def _validate(root: Path | None, *, paraphrase: bool) -> int:
         for k in ("match", "no_match")
         for lang in ("es", "en")
     )
-    status = "FAILED" if failures else "ok"
+    # With a learned scorer a few curated examples may land a level below the declared one;
+    # more than MAX_EXAMPLE_FAILURES of them, or any corpus message called a scam, fails.
+    scored = pack.engine.scorer is not None
+    failed = bool(corpus) or len(examples) > (MAX_EXAMPLE_FAILURES * n_ex if scored else 0)
+    status = "FAILED" if failed else "ok"
     print(
         f"{status}: {len(pack.patterns)} patterns, {n_ex} examples, {len(pack.corpus)} corpus "
         f"messages, {len(pack.tips)} tips, {len(pack.channels)} channels; "
-        f"{len(failures)} problems (content {pack.version})"
+        f"{len(examples) + len(corpus)} problems (content {pack.version})"
     )
-    return 1 if failures else 0
+    return 1 if failed else 0
 
 
 def _db_upgrade() -> int:
