@@ -274,7 +274,6 @@ async def test_an_edit_goes_live_and_one_click_rolls_it_back_with_diff_and_audit
     original = await title.input_value()
     await title.fill(original + " (edited)")
     await page.locator("#dry .verdict-pass").wait_for()  # the live dry run, while typing
-    await shot(page, "pattern", tmp_path)
     await page.get_by_role("button", name="Guardar nueva versión").click()
     await page.get_by_text(f"Patrón {pid} ahora en la versión 1").wait_for()
     await title.fill(original + " (edited twice)")
@@ -287,6 +286,9 @@ async def test_an_edit_goes_live_and_one_click_rolls_it_back_with_diff_and_audit
     assert await page.get_by_label("Título (en)").input_value() == original + " (edited)"
     await page.locator("#v3 summary").click()
     assert "(edited twice)" in await page.locator("#v3 pre.diff").inner_text()
+    await title.fill(original + " (edited)!")
+    await page.locator("#dry .verdict-pass").wait_for()
+    await shot(page, "pattern", tmp_path)
     async with bot.rt.deps.db() as session:
         audit = await AuditRepo(session).list(target=f"pattern:{pid}")
     assert [a.action for a in reversed(audit)] == [

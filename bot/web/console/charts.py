@@ -8,7 +8,7 @@ from html import escape
 from markupsafe import Markup
 
 # Colour-blind-safe (Okabe-Ito) colours; every chart also has a text table for screen readers.
-PALETTE = ("#D55E00", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#999")
+PALETTE = ("#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#D55E00", "#F0E442", "#999")
 LEVEL_COLOURS = {"scam": "#D55E00", "suspicious": "#E69F00", "no_match": "#0072B2"}
 
 
@@ -88,7 +88,7 @@ def bars(title: str, items: Sequence[tuple[str, int]], *, width: int = 640) -> M
             f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end" class="tick">'
             f"{escape(short)}</text>"
             f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row - 8}" '
-            f'fill="{PALETTE[2]}"><title>{escape(label)}: {value}</title></rect>'
+            f'fill="{PALETTE[0]}"><title>{escape(label)}: {value}</title></rect>'
             f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" class="tick">{value}</text>'
         )
     parts.append("</svg>")

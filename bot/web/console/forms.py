@@ -97,7 +97,11 @@ def pattern_from_form(current: Pattern, form: Form) -> Pattern:
     match = body["match"]
     phrases = {lang: dict(weighted_lines(get(f"phrases_{lang}"))) for lang in LANGS}
     match["phrases"] = {lang: p for lang, p in phrases.items() if p}
-    match["regexes"] = [{"pattern": r, "weight": w} for r, w in weighted_lines(get("regexes"))]
+    langs = {r.pattern: r.lang for r in current.match.regexes}  # a kept regex keeps its lang
+    match["regexes"] = [
+        {"pattern": r, "weight": w, "lang": langs.get(r)}
+        for r, w in weighted_lines(get("regexes"))
+    ]
     match["domains"] = lines(get("domains"))
     match["phones"] = lines(get("phones"))
     if get("min_hits").strip().isdigit():

@@ -44,7 +44,8 @@ def versions(history: tuple[PatternVersionRecord, ...]) -> list[VersionView]:
     for v in history:
         now = _pretty(v.body_json, v.status)
         diff = difflib.unified_diff(before, now, f"v{v.version - 1}", f"v{v.version}", n=1)
-        out.append(VersionView(v, tuple(line for line in diff if not line.startswith("@@"))))
+        kept = (line.rstrip("\n") for line in diff if not line.startswith("@@"))
+        out.append(VersionView(v, tuple(kept)))
         before = now
     return list(reversed(out))
 
