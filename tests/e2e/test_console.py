@@ -301,6 +301,35 @@ async def test_an_edit_goes_live_and_one_click_rolls_it_back_with_diff_and_audit
     assert live.title.en == original + " (edited)"
 
 
+async def test_owners_add_and_remove_moderators_and_a_removed_moderators_session_ends(
+    bot: Harness, browser: Any, page: Any
+) -> None:
+    helper = new_user("es", "Ayudante")
+    await sign_in(bot, page)
+    await page.get_by_role("link", name="Moderadores").click()
+    await page.get_by_label("ID de usuario de Telegram").fill(str(helper["id"]))
+    await page.get_by_role("button", name="Añadir moderador/a").click()
+    await page.get_by_text(f"{helper['id']} ya es moderador/a.").wait_for()
+
+    context = await browser.new_context(locale="es-ES")
+    theirs = await context.new_page()
+    await sign_in(bot, theirs, helper)
+    assert await theirs.get_by_role("link", name="Moderadores").count() == 0
+    response = await theirs.goto(bot.settings.console_url + "/moderators")
+    assert response.status == 403
+    await theirs.get_by_text("Solo los responsables gestionan moderadores").wait_for()
+
+    await page.get_by_role("button", name="Quitar").click()
+    await page.get_by_text(f"{helper['id']} ya no es moderador/a.").wait_for()
+    response = await theirs.goto(bot.settings.console_url + "/queue")
+    assert response.status == 403  # the role is checked on every request
+    await theirs.get_by_text("no es moderadora").wait_for()
+    await context.close()
+    async with bot.rt.deps.db() as session:
+        audit = await AuditRepo(session).list(target=f"user:{helper['id']}")
+    assert [a.action for a in audit] == ["moderator.remove", "moderator.add"]
+
+
 async def test_every_page_renders_on_a_phone_and_a_desktop_in_both_languages(
     bot: Harness, page: Any, tmp_path: Path
 ) -> None:
@@ -317,6 +346,8 @@ async def test_every_page_renders_on_a_phone_and_a_desktop_in_both_languages(
     await shot(page, "patterns", tmp_path)
     await page.goto(f"{base}/audit")
     await shot(page, "audit", tmp_path)
+    await page.goto(f"{base}/moderators")
+    await shot(page, "moderators", tmp_path)
     await page.goto(f"{base}/queue?lang=en")
     await page.get_by_role("heading", name="Review queue").wait_for()
     await page.goto(f"{base}/stats")  # the choice sticks

@@ -11,6 +11,7 @@ from telegram import Bot
 from bot.deps import Deps
 from bot.storage.audit import AuditRepo, user_actor
 from bot.web.console import auth
+from bot.web.console.moderators import ModeratorPages
 from bot.web.console.patterns import PatternPages
 from bot.web.console.queue import QueuePages
 from bot.web.console.site import Ctx, Site, lang_of, setup_jinja
@@ -117,4 +118,7 @@ def setup_console(app: web.Application, deps: Deps, bot: Bot) -> None:
     r.add_post("/console/patterns/{pid}/status", page(patterns.status))
     r.add_get("/console/audit", page(patterns.audit))
     r.add_get("/console/stats", page(stats.stats))
+    moderators = ModeratorPages(site)
+    r.add_get("/console/moderators", page(moderators.show))
+    r.add_post("/console/moderators", page(moderators.change))
     r.add_static("/console/static", STATIC)

@@ -23,7 +23,7 @@ def stacked_columns(
     series: Mapping[str, Sequence[int]],
     names: Mapping[str, str],
     *,
-    width: int = 640,
+    width: int = 480,
     height: int = 220,
 ) -> Markup:
     """One column per label, stacked by series, with a legend; scales to its container."""
@@ -32,6 +32,7 @@ def stacked_columns(
     plot_h = height - bottom - legend
     step = (width - left) / max(len(labels), 1)
     bar = max(step * 0.7, 2)
+    every = -(-len(labels) // 8) or 1
     parts = [
         f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
         'class="chart" preserveAspectRatio="xMidYMid meet">',
@@ -53,7 +54,7 @@ def stacked_columns(
                     f'fill="{colour(name, j)}"><title>{escape(label)} · '
                     f"{escape(names.get(name, name))}: {values[i]}</title></rect>"
                 )
-        if len(labels) <= 16 or i % 2 == 0:
+        if (len(labels) - 1 - i) % every == 0:  # at most 8 dates, today always
             parts.append(
                 f'<text x="{x + bar / 2:.1f}" y="{height - 8}" text-anchor="middle" '
                 f'class="tick">{escape(label[-5:])}</text>'
@@ -70,9 +71,9 @@ def stacked_columns(
     return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped above
 
 
-def bars(title: str, items: Sequence[tuple[str, int]], *, width: int = 640) -> Markup:
+def bars(title: str, items: Sequence[tuple[str, int]], *, width: int = 420) -> Markup:
     """Horizontal bars, one per (label, value), longest first as given."""
-    row, label_w = 26, 230
+    row, label_w = 26, 170
     height = max(len(items), 1) * row + 8
     top = max((v for _, v in items), default=0) or 1
     parts = [
@@ -82,8 +83,8 @@ def bars(title: str, items: Sequence[tuple[str, int]], *, width: int = 640) -> M
     ]
     for i, (label, value) in enumerate(items):
         y = 4 + i * row
-        w = value / top * (width - label_w - 50)
-        short = label if len(label) <= 32 else label[:31] + "…"
+        w = value / top * (width - label_w - 40)
+        short = label if len(label) <= 24 else label[:23] + "…"
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end" class="tick">'
             f"{escape(short)}</text>"
