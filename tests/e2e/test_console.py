@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.moderation.review import Review
 from bot.storage.audit import AuditRepo
 from bot.storage.patterns import PatternRepo
 from bot.web.console.auth import login_link
@@ -238,6 +239,46 @@ async def test_a_report_reviewed_into_a_pattern_makes_the_bot_warn_on_the_next_f
     _, after = await bot.answers(user["id"], 2)
     assert (after.text or "").startswith("🚨")
     assert "agua" in (after.text or "").lower()
+
+    variant = (
+        "Dicen en la radio que el agua del grifo de Valencia lleva cloro tóxico, no la bebáis "
+        "y avisad a la familia"
+    )
+    other = await group_report(bot, variant)
+    await page.goto(f"{bot.settings.console_url}/reports/{other}")
+    await page.locator("select[name=pattern]").select_option("agua-grifo-valencia")
+    await page.get_by_role("button", name="Añadir a un patrón").click()
+    await page.get_by_text("Patrón agua-grifo-valencia v2 activo").wait_for()
+    async with bot.rt.deps.db() as session:
+        history = await PatternRepo(session).history("agua-grifo-valencia")
+    assert "Dicen en la radio" in history[-1].body_json  # the variant became an example
+
+
+async def test_a_trend_alert_is_in_the_queue_with_its_forward_count_and_can_be_marked_legit(
+    bot: Harness, page: Any
+) -> None:
+    chain = (
+        "Buenas vecinos, este sábado hay mercadillo solidario en la plaza de la iglesia de "
+        "10 a 14h, traed lo que no uséis"
+    )
+    people = [new_user("es", name) for name in ("Ana", "Berta", "Carla")]
+    for person in people:
+        bot.fake.push_update(
+            updates.text_message(
+                chain, sender=person, forward_origin=updates.origin_hidden_user("Parroquia")
+            )
+        )
+        await bot.answers(person["id"])
+    await sign_in(bot, page)
+    await page.goto(f"{bot.settings.console_url}/queue?sort=forwarded")
+    first = page.locator(".items > li").first
+    await first.get_by_text("Tendencia #").wait_for()
+    assert "personas que lo enviaron: 3" in await first.inner_text()
+    await first.get_by_role("link").click()
+    await page.get_by_role("button", name="Es legítimo").click()
+    await page.get_by_role("status").get_by_text("marcada como legítima").wait_for()
+    corpus = await Review(bot.rt.deps).corpus()
+    assert any("mercadillo solidario" in c.text for c in corpus)  # joins the false-alarm guard
 
 
 async def test_a_dry_run_shows_a_pattern_would_flag_the_corpus_and_the_gate_refuses_it(
