@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-fast lint format eval bench validate train clean
+.PHONY: help venv browser run test test-fast lint format eval bench validate train clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,10 +24,17 @@ $(BIN)/ojo: $(UV) pyproject.toml uv.lock
 
 venv: $(BIN)/ojo ## create .venv with the project and its dev tools (idempotent)
 
+browser: ## install Debian's chromium for the console's browser tests (root only; else skip)
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+			|| echo "could not install chromium: the browser tests will be skipped"; \
+	fi
+
 run: venv ## set up and run the bot (SQLite under ./data; needs OJO_TELEGRAM_TOKEN)
 	$(BIN)/ojo run
 
-test: venv ## set up and run every test (PostgreSQL too when OJO_TEST_POSTGRES_URL is set)
+test: venv browser ## set up and run every test (PostgreSQL too when OJO_TEST_POSTGRES_URL is set)
 	$(BIN)/pytest -q
 
 test-fast: venv ## unit tests only

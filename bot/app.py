@@ -185,7 +185,14 @@ async def _start_web(app: Application, rt: Runtime) -> None:  # type: ignore[typ
         await app.update_queue.put(Update.de_json(data, app.bot))
 
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    web_app = build_web_app(health, webhook=sink if rt.webhook else None, secret=secret)
+    from bot.web.console import setup_console
+
+    web_app = build_web_app(
+        health,
+        webhook=sink if rt.webhook else None,
+        secret=secret,
+        console=lambda web_app: setup_console(web_app, rt.deps, app.bot),
+    )
     rt.web_runner = web.AppRunner(web_app, access_log=None)
     await rt.web_runner.setup()
     site = web.TCPSite(rt.web_runner, settings.web_host, settings.web_port)

@@ -65,6 +65,17 @@ class Settings(BaseSettings):
     )
     web_host: str = Field(default="127.0.0.1", description="Bind address of the web server.")
     web_port: int = Field(default=8080, description="Port of /healthz, /metrics, webhook.")
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL of the console links; default http://<web_host>:<web_port>.",
+    )
+    console_secret: SecretStr | None = Field(
+        default=None,
+        description="Key signing console links and sessions; default derived from the token.",
+    )
+    console_session_hours: int = Field(
+        default=12, ge=1, le=24 * 30, description="Hours a console session lasts."
+    )
     content_dir: Path | None = Field(default=None, description="Content pack directory.")
     max_media_seconds: int = Field(default=600, ge=5, description="Longer media: cut here.")
     media_workers: int = Field(default=1, ge=1, description="Parallel media analyses.")
@@ -100,6 +111,12 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, v: str | None) -> str | None:
         return v.upper() if v else None
+
+    @property
+    def console_url(self) -> str:
+        """The console's base URL (OJO_PUBLIC_URL, else the web server's own address)."""
+        base = self.public_url or f"http://{self.web_host}:{self.web_port}"
+        return base.rstrip("/") + "/console"
 
     @property
     def db_url(self) -> str:

@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.deps import Deps
 from handlers.callbacks import Buttons
 from handlers.commands import Commands
+from handlers.console import register_console
 from handlers.errors import ErrorHandler
 from handlers.groups import register_groups
 from handlers.moderation import register_moderation
@@ -30,6 +31,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     # Moderation: /report in groups, moderator commands (before the private unknown-command
     # fallback below) and the mod: buttons.
     register_moderation(app, deps)
+    register_console(app, deps)  # /console: a one-time login link for moderators
     # Last: every other private message (text, forwards, media, stickers, polls, ...).
     chat = PrivateChat(deps)
     app.add_handler(MessageHandler(private & ~filters.COMMAND, chat.on_message))

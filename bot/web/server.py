@@ -1,4 +1,4 @@
-"""The aiohttp side of the bot: /healthz, /metrics and (webhook mode) the Telegram endpoint."""
+"""The aiohttp side of the bot: /healthz, /metrics, the console and (webhook) Telegram."""
 
 from __future__ import annotations
 
@@ -21,9 +21,13 @@ UpdateSink = Callable[[dict[str, object]], Awaitable[None]]
 
 
 def build_web_app(
-    health: HealthCheck, *, webhook: UpdateSink | None = None, secret: str | None = None
+    health: HealthCheck,
+    *,
+    webhook: UpdateSink | None = None,
+    secret: str | None = None,
+    console: Callable[[web.Application], None] | None = None,
 ) -> web.Application:
-    """The web application; `webhook` enables the Telegram endpoint (checked by secret)."""
+    """The web application; `webhook` enables the Telegram endpoint, `console` adds /console."""
     app = web.Application(client_max_size=2 * 1024 * 1024)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -56,4 +60,6 @@ def build_web_app(
     app.router.add_get("/metrics", metrics)
     if webhook is not None:
         app.router.add_post(WEBHOOK_PATH, telegram)
+    if console is not None:
+        console(app)
     return app
