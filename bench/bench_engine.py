@@ -89,6 +89,35 @@ def startup_seconds() -> float:
     return time.perf_counter() - t0
 
 
+def scorer_cost(pack: ContentPack, texts: list[str]) -> None:
+    """What the learned scorer itself adds per message: feature extraction + dot product."""
+    from bot.matching.features import PatternFacts, extract
+    from bot.matching.lure import LureAnalyzer
+    from bot.matching.normalize import normalize
+    from bot.matching.scorer import Scorer
+
+    if pack.engine.scorer is None:
+        return
+    lures, scorer = LureAnalyzer(pack.engine), Scorer(pack.engine.scorer)
+    readings = [(lures.analyze(t, n := normalize(t)), len(n.text.split())) for t in texts]
+    times = []
+    for lure, words in readings:
+        t0 = time.perf_counter()
+        scorer.score(
+            extract(("payment",), lure, PatternFacts(0.5, 2, 0.3), via="text", words=words)
+        )
+        times.append((time.perf_counter() - t0) * 1000)
+    t_lure = []
+    for t in texts:
+        n = normalize(t)
+        t0 = time.perf_counter()
+        lures.analyze(t, n)
+        t_lure.append((time.perf_counter() - t0) * 1000)
+    for name, xs in (("learned scorer (features + score)", times), ("lure analysis", t_lure)):
+        xs.sort()
+        print(f"{name}: p50 {xs[len(xs) // 2]:.3f} ms, p99 {xs[int(len(xs) * 0.99)]:.3f} ms")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the engine benchmark table."""
     ap = argparse.ArgumentParser()
@@ -109,15 +138,21 @@ def main(argv: list[str] | None = None) -> int:
     vectors = rng.standard_normal((len(synth_texts), 512)).astype(np.float32)
     assert encoder is not None
     encoder.seed(synth_texts, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    # The anchor: the same engine without the lure analysis and the learned scorer (the first
+    # release's noisy-OR), in the same run.
+    bare = pack.engine.model_copy(update={"scorer": None, "lures": None, "brands": ()})
     for label, patterns in (("shipped", list(pack.patterns)), (str(n_synth), synth)):
         for para in (False, True):
-            t0 = time.perf_counter()
-            engine = Engine(patterns, pack.engine, encoder if para else None)
-            build = time.perf_counter() - t0
-            p50, p99 = measure(engine, texts, rounds)
-            print(
-                f"{label:>10s} {'on' if para else 'off':>10s} {p50:8.3f} {p99:8.3f} {build:8.1f}"
-            )
+            for layers, config in (("all layers", pack.engine), ("no lure+scorer", bare)):
+                t0 = time.perf_counter()
+                engine = Engine(patterns, config, encoder if para else None)
+                build = time.perf_counter() - t0
+                p50, p99 = measure(engine, texts, rounds)
+                print(
+                    f"{label:>10s} {'on' if para else 'off':>10s} {p50:8.3f} {p99:8.3f} "
+                    f"{build:8.1f}  {layers}"
+                )
+    scorer_cost(pack, texts)
     runs = [startup_seconds() for _ in range(1 if args.quick else 3)]
     print(
         f"\n`ojo check --text` start-up (fresh process, warm embedding cache): "
