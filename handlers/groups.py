@@ -11,12 +11,10 @@ from telegram import (
     CallbackQuery,
     ChatMember,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Message,
     MessageEntity,
     Update,
 )
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
@@ -28,12 +26,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.analysis.submission import MEDIA_KINDS, Submission
-from bot.checks import check_and_count
 from bot.deps import Deps
-from bot.errors import QueueFull
+from bot.errors import MediaTooLarge, QueueFull
 from bot.groups import policy
-from bot.groups.details import HANDLE_CHARS
 from bot.groups.service import GroupService
 from bot.groups.texts import (
     country_keyboard,
@@ -42,14 +37,12 @@ from bot.groups.texts import (
     settings_text,
     warning_keyboard,
 )
-from bot.jobs.runner import TELEGRAM_DOWNLOAD_LIMIT
-from bot.jobs.types import MediaJob
-from bot.privacy import text_key
+from bot.privacy import HANDLE_CHARS, handle_key
 from bot.render import render_verdict
+from bot.services.check import Queued, Where, telegram_files
 from bot.storage.groups import GroupSettings
-from bot.verdict import Verdict
 from handlers.common import prefs_for, reply_html
-from handlers.extract import extract_submission, message_kind, user_language
+from handlers.extract import extract_submission, user_language
 
 logger = logging.getLogger(__name__)
 LINK_ENTITIES: list[str | None] = [MessageEntity.URL, MessageEntity.TEXT_LINK]
@@ -96,8 +89,6 @@ class Groups:
             await bot.send_message(
                 chat.id,
                 text,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except TelegramError as exc:  # e.g. added without the right to send messages
             logger.info("could not greet group %s: %s", chat.id, exc)
@@ -143,45 +134,28 @@ class Groups:
             return  # one member flooding the group must not flood the analysers; stay quiet
         country = group.country or self.deps.settings.default_country
         sub = dataclasses.replace(sub, lang=policy.group_language(group), country=country)
-        if message_kind(message) in MEDIA_KINDS and sub.file is not None:
-            await self._media(message, sub, self.deps.user_hash(user.id) if user else "")
-        elif sub.text and sub.text.strip():
-            verdict = await self._check_text(sub)
-            outcome = await self.service.deliver(
-                context.bot, message.chat_id, message.message_id, text_key(sub.text), verdict
-            )
-            logger.info("group text verdict %s: %s", verdict.level, outcome)
-            if user is not None:  # trend alerts count distinct senders, in groups too
-                await self.deps.moderation.sighting(
-                    context.bot,
-                    text_key(sub.text),
-                    self.deps.user_hash(user.id),
-                    sub.kind,
-                    verdict=verdict,
-                    text=sub.text,
-                    source="group",
-                )
-
-    async def _check_text(self, sub: Submission) -> Verdict:
-        """Analyse off the event loop and count it, as private chats do."""
-        return await check_and_count(self.deps, sub)
-
-    async def _media(self, message: Message, sub: Submission, user_hash: str = "") -> None:
-        """Queue a media check quietly: no "Listening…" in groups; the worker warns if needed."""
-        assert sub.file is not None  # noqa: S101 - guaranteed by the caller
-        if sub.file.size is not None and sub.file.size > TELEGRAM_DOWNLOAD_LIMIT:
-            return
-        job = MediaJob.for_submission(
-            sub,
+        where = Where(
+            "group",
+            fetch=telegram_files(context.bot),
+            user_hash=self.deps.user_hash(user.id) if user else "",  # trends count groups too
+            bot=context.bot,
             chat_id=message.chat_id,
             message_id=message.message_id,
-            context="group",
-            user_hash=user_hash,  # so group forwards count towards trend alerts too
+            wait=_quietly,  # no "Listening…" in groups: the worker warns if needed
         )
         try:
-            await self.deps.media.submit(job)
+            got = await self.deps.checks.submit(sub, where)
+        except MediaTooLarge:
+            return  # groups stay quiet about what Ojo cannot check
         except QueueFull:
             logger.warning("group %s: media queue full, note not checked", message.chat_id)
+            return
+        if isinstance(got, Queued):
+            return
+        outcome = await self.service.deliver(
+            context.bot, message.chat_id, message.message_id, sub.content_key, got
+        )
+        logger.info("group %s verdict %s: %s", sub.kind, got.level, outcome)
 
     # ----- settings -----
 
@@ -265,7 +239,7 @@ class Groups:
         else:
             markup = settings_keyboard(messages, group, default)
         try:
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await query.edit_message_text(text, reply_markup=markup)
         except BadRequest as exc:  # "message is not modified": the admin tapped the current value
             logger.debug("settings message not redrawn: %s", exc.message)
 
@@ -279,7 +253,7 @@ class Groups:
         chat_id = query.message.chat.id
         key = query.data.removeprefix("g:fa:")
         if key.startswith("#"):  # a content key too long for callback data: its handle
-            key = f"warn:{key[1:]}"
+            key = handle_key(key[1:])
         voter = self.deps.user_hash(query.from_user.id)
         fresh, count = await self.service.vote_not_scam(key, chat_id, voter)
         lang = policy.group_language(await self.service.group(chat_id))
@@ -292,10 +266,7 @@ class Groups:
             await query.edit_message_reply_markup(markup)
         except TelegramError as exc:
             logger.info("could not update the vote count: %s", exc)
-        # The moderation feature may offer this hook; without it the vote is just stored.
-        notify = getattr(self.deps.moderation, "notify_false_alarm", None)
-        if notify is not None:
-            await notify(context.bot, key, chat_id, count)
+        await self.deps.moderation.notify_false_alarm(context.bot, key, chat_id, count)
 
     async def on_details(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start v_<handle> in private: the full verdict behind a group warning."""
@@ -316,17 +287,14 @@ def _right(member: ChatMember, name: str) -> bool:
     return bool(getattr(member, name, False))
 
 
-def group_service(deps: Deps) -> GroupService:
-    """The GroupService the media Deliverer uses, so texts and media share one per-group limit."""
-    warner = deps.media.runner.deliverer.groups
-    if isinstance(warner, GroupService):
-        return warner
-    return GroupService.create(deps.settings, deps.db, deps.messages, deps.analyzer)
+async def _quietly() -> int | None:
+    """A group's media check waits without a status message."""
+    return None
 
 
 def register_groups(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     """Register the group handlers (call before the plain /start: the deep link must win)."""
-    groups = Groups(deps, group_service(deps))
+    groups = Groups(deps, deps.groups)
     in_groups = filters.ChatType.GROUPS
     deep_link = filters.ChatType.PRIVATE & filters.Regex(DEEP_LINK)
     app.add_handler(CommandHandler("start", groups.on_details, filters=deep_link))

@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
@@ -15,7 +14,6 @@ from bot.deps import Deps
 from bot.moderation import cards, live
 from bot.moderation.admin import Change, ModeratorAdmin, PatternAdmin
 from bot.moderation.drafts import edit_draft
-from bot.moderation.intake import group_report
 from bot.moderation.review import Outcome, Review
 from bot.storage.patterns import PatternStatus
 from bot.storage.reports import ReportRecord, ReportRepo, ReportStatus
@@ -92,13 +90,12 @@ class ModerationHandlers:
             await reply_html(message, self.t(prefs.lang, "mod.report.usage"))
             return
         assert target is not None  # noqa: S101 - sub is only set with a target
-        report_id = await group_report(
-            self.deps,
+        report_id = await self.deps.reports.report(
             context.bot,
             sub,
-            chat_id=chat.id,
-            message_id=target.message_id,
-            reporter_id=user.id,
+            await self.deps.checks.again(sub),
+            reporter_hash=self.deps.user_hash(user.id),
+            group_chat_id=chat.id,
         )
         days = self.deps.settings.report_retention_days
         await reply_html(message, self.t(prefs.lang, "mod.report.done", id=report_id, days=days))
@@ -323,7 +320,7 @@ class ModerationHandlers:
             following = await self.flow.next_open()
         if following is None:
             await message.get_bot().send_message(
-                message.chat_id, self.t(who.lang, "mod.queue.empty"), parse_mode=ParseMode.HTML
+                message.chat_id, self.t(who.lang, "mod.queue.empty")
             )
             return
         await self._send_card(message, who, following)
@@ -337,11 +334,9 @@ class ModerationHandlers:
             report = await self.flow.prepare(bot, report)
         text, markup = cards.report_card(self.deps.messages, who.lang, report)
         if status is not None:
-            await status.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await status.edit_text(text, reply_markup=markup)
         else:
-            await bot.send_message(
-                message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+            await bot.send_message(message.chat_id, text, reply_markup=markup)
 
 
 async def _edit(
@@ -349,7 +344,7 @@ async def _edit(
 ) -> None:
     """Replace a card; an unchanged card (a double tap) is not an error."""
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             raise
