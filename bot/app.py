@@ -1,4 +1,4 @@
-"""The bot process: Deps (bot/deps.py) -> python-telegram-bot Application -> run."""
+"""The bot process: build_services (bot/composition.py) -> PTB Application -> run."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
+from bot.composition import build_services, close_services, prepare_database, start_background
 from bot.concurrency import PerChatUpdateProcessor
-from bot.deps import Deps, build_services, close_services, prepare_database, start_background
+from bot.deps import Deps
 from bot.errors import ContentError
 from bot.settings import Settings, token_problem
 from bot.telegram_request import DEFAULTS, RetryingRequest

@@ -7,7 +7,8 @@ import hashlib
 from pathlib import Path
 
 from bot.analysis.submission import FileRef, Kind, Submission
-from bot.deps import MEMORY_DB, Deps, build_services, close_services, prepare_database
+from bot.composition import MEMORY_DB, build_services, close_services, prepare_database
+from bot.deps import Deps
 from bot.errors import MediaUnsupported
 from bot.services.check import Where
 from bot.settings import Settings

@@ -7,23 +7,13 @@ import logging
 from datetime import UTC, datetime
 
 from telegram import (
-    Bot,
-    CallbackQuery,
     ChatMember,
-    InlineKeyboardMarkup,
-    Message,
     MessageEntity,
     Update,
 )
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    ChatMemberHandler,
-    CommandHandler,
     ContextTypes,
-    MessageHandler,
-    filters,
 )
 
 from bot.deps import Deps
@@ -31,25 +21,18 @@ from bot.errors import MediaTooLarge, QueueFull
 from bot.groups import policy
 from bot.groups.service import GroupService
 from bot.groups.texts import (
-    country_keyboard,
     greeting,
-    settings_keyboard,
-    settings_text,
     warning_keyboard,
 )
 from bot.privacy import HANDLE_CHARS, handle_key
 from bot.render import render_verdict
 from bot.services.check import Queued, Where, telegram_files
-from bot.storage.groups import GroupSettings
 from handlers.common import prefs_for, reply_html
 from handlers.extract import extract_submission, user_language
 
 logger = logging.getLogger(__name__)
 LINK_ENTITIES: list[str | None] = [MessageEntity.URL, MessageEntity.TEXT_LINK]
 DEEP_LINK = rf"^/start(@\w+)? v_[0-9a-f]{{{HANDLE_CHARS}}}\s*$"
-# Watching is passive: it runs in its own handler group, so group commands and other features
-# registered in group 0 (moderation, /settings) still get every update they match.
-WATCH_GROUP = 1
 
 
 class Groups:
@@ -157,92 +140,6 @@ class Groups:
         )
         logger.info("group %s verdict %s: %s", sub.kind, got.level, outcome)
 
-    # ----- settings -----
-
-    async def settings(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/settings: the menu for admins, a polite no for everyone else."""
-        message = update.effective_message
-        if message is None:
-            return
-        group = await self.service.group(message.chat_id, message.chat.title)
-        lang = policy.group_language(group)
-        if not await self._sent_by_admin(context.bot, message):
-            await reply_html(message, self.deps.messages.t(lang, "group.settings.only_admins"))
-            return
-        await reply_html(
-            message,
-            settings_text(self.deps.messages, group, self.deps.settings.default_country),
-            reply_markup=settings_keyboard(
-                self.deps.messages, group, self.deps.settings.default_country
-            ),
-        )
-
-    async def _sent_by_admin(self, bot: Bot, message: Message) -> bool:
-        """Admins, including anonymous ones (they post as the group itself)."""
-        if message.sender_chat is not None:
-            return message.sender_chat.id == message.chat_id
-        user = message.from_user
-        if user is None:
-            return False
-        if (
-            user.id == policy.ANONYMOUS_ADMIN_ID
-        ):  # older clients: GroupAnonymousBot, no sender_chat
-            return True
-        return await self.service.is_admin(bot, message.chat_id, user.id)
-
-    async def on_settings_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """gs:<setting>:<value> and gs:menu:<main|country|close>, for admins only."""
-        query = update.callback_query
-        if query is None or query.data is None or query.message is None:
-            return
-        chat_id = query.message.chat.id
-        group = await self.service.group(chat_id)
-        t, lang = self.deps.messages.t, policy.group_language(group)
-        if not await self.service.is_admin(context.bot, chat_id, query.from_user.id):
-            await query.answer(t(lang, "group.settings.only_admins"), show_alert=True)
-            return
-        _, action, value = [*query.data.split(":", 2), "", ""][:3]
-        if action == "menu":
-            await query.answer()
-            await self._show(query, group, countries=value == "country", closed=value == "close")
-            return
-        try:
-            changes = policy.settings_change(group, action, value, datetime.now(UTC))
-        except policy.SettingRefused as refused:
-            await query.answer(t(lang, refused.message_key), show_alert=True)
-            return
-        except ValueError:
-            logger.info("unknown settings button %r", query.data)
-            await query.answer()
-            return
-        group = await self.service.update(chat_id, changes)
-        await query.answer(t(policy.group_language(group), "group.settings.saved"))
-        await self._show(query, group)
-
-    async def _show(
-        self,
-        query: CallbackQuery,
-        group: GroupSettings,
-        *,
-        countries: bool = False,
-        closed: bool = False,
-    ) -> None:
-        """Redraw the settings message (menu, country list, or closed without buttons)."""
-        messages, default = self.deps.messages, self.deps.settings.default_country
-        text = settings_text(messages, group, default)
-        markup: InlineKeyboardMarkup | None
-        if closed:
-            text += "\n\n" + messages.t(policy.group_language(group), "group.settings.closed")
-            markup = None
-        elif countries:
-            markup = country_keyboard(messages, group)
-        else:
-            markup = settings_keyboard(messages, group, default)
-        try:
-            await query.edit_message_text(text, reply_markup=markup)
-        except BadRequest as exc:  # "message is not modified": the admin tapped the current value
-            logger.debug("settings message not redrawn: %s", exc.message)
-
     # ----- warning buttons and Details -----
 
     async def on_not_scam(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -290,18 +187,3 @@ def _right(member: ChatMember, name: str) -> bool:
 async def _quietly() -> int | None:
     """A group's media check waits without a status message."""
     return None
-
-
-def register_groups(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
-    """Register the group handlers (call before the plain /start: the deep link must win)."""
-    groups = Groups(deps, deps.groups)
-    in_groups = filters.ChatType.GROUPS
-    deep_link = filters.ChatType.PRIVATE & filters.Regex(DEEP_LINK)
-    app.add_handler(CommandHandler("start", groups.on_details, filters=deep_link))
-    app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(ChatMemberHandler(groups.on_chat_member, ChatMemberHandler.CHAT_MEMBER))
-    app.add_handler(CommandHandler("settings", groups.settings, filters=in_groups))
-    app.add_handler(CallbackQueryHandler(groups.on_settings_button, pattern=r"^gs:"))
-    app.add_handler(CallbackQueryHandler(groups.on_not_scam, pattern=r"^g:fa:"))
-    watched = in_groups & filters.UpdateType.MESSAGE & ~filters.COMMAND
-    app.add_handler(MessageHandler(watched, groups.on_message), group=WATCH_GROUP)

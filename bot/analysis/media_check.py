@@ -164,16 +164,3 @@ def _transcriber(settings: Settings) -> WhisperTranscriber:
         cpu_threads=settings.whisper_threads,
         allow_download=settings.whisper_allow_download,
     )
-
-
-def load_known_audio(root: Path) -> list[tuple[KnownAudio, Landmarks]]:
-    """The shipped audio fingerprints (content/audio) as (item, landmarks) pairs."""
-    if not (root / "index.yaml").exists():
-        return []
-    from bot.analysis.audio_pack import load_audio_pack
-
-    out = []
-    for dto, lm in load_audio_pack(root):
-        item = KnownAudio(dto.id, dto.title, dto.pattern_id, dto.category, dto.verdict, dto.origin)
-        out.append((item, lm))
-    return out

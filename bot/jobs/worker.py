@@ -21,7 +21,7 @@ class WorkerState:
     """What a worker process holds between jobs (arq passes its `ctx` dict to each job)."""
 
     def __init__(self, settings: Settings) -> None:
-        from bot.deps import build_services
+        from bot.composition import build_services
 
         self.deps = build_services(settings)
         token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
@@ -45,7 +45,7 @@ async def analyse_media(ctx: dict[str, Any], job: dict[str, Any]) -> str:
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
-    from bot.deps import start_background
+    from bot.composition import start_background
 
     state = WorkerState(ctx["settings"])
     ctx["state"] = state
@@ -55,7 +55,7 @@ async def _startup(ctx: dict[str, Any]) -> None:
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
-    from bot.deps import close_services
+    from bot.composition import close_services
 
     state: WorkerState | None = ctx.get("state")
     if state is None:

@@ -7,31 +7,26 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from telegram import Bot
-from telegram.error import TelegramError
 
-from bot.analysis.submission import MEDIA_KINDS, FileRef
+from bot.analysis.submission import MEDIA_KINDS
 from bot.content.models import Localized, Pattern
-from bot.errors import OjoError
 from bot.matching.langdetect import detect_language
 from bot.moderation import live
 from bot.moderation.drafts import pattern_from_draft, propose_draft, with_phrases
 from bot.moderation.proposals import CorpusIndex, propose_phrases
+from bot.moderation.recordings import fingerprint, listen
 from bot.moderation.safety import LegitText, Refusal, gate, legit_texts, solo_engine
 from bot.moderation.store import Draft, ModerationStore
-from bot.privacy import moderator_item_id
-from bot.services.check import telegram_files
 from bot.storage.audit import AuditRepo, user_actor
 from bot.storage.cache import VerdictCacheRepo
 from bot.storage.patterns import PatternRepo
 from bot.storage.reports import ReportRecord, ReportRepo, ReportStatus
 
 if TYPE_CHECKING:
-    from bot.analysis.fingerprint import Landmarks
     from bot.moderation.context import ModerationContext
 
 logger = logging.getLogger(__name__)
@@ -100,11 +95,11 @@ class Review:
         """Make sure a voice report has a transcript (only flagged notes come with one)."""
         if report.transcript or report.kind not in MEDIA_KINDS or not report.file_id:
             return report
-        heard = await self._listen(bot, report, transcribe=True)
-        if heard is None or heard[1] is None:
+        heard = await listen(self.deps, bot, report, transcribe=True)
+        if heard is None or heard.transcript is None:
             return report
         async with self.deps.db() as session, session.begin():
-            await ModerationStore(session).enrich_report(report.id, transcript=heard[1])
+            await ModerationStore(session).enrich_report(report.id, transcript=heard.transcript)
         return await self.report(report.id) or report
 
     async def corpus(self) -> tuple[LegitText, ...]:
@@ -255,54 +250,9 @@ class Review:
             # Cached analyses of unflagged notes dropped their transcript (privacy), so a new
             # phrase could never reach them: let them be analysed afresh.
             await VerdictCacheRepo(session).invalidate_all()
-        fingerprinted = await self._fingerprint(bot, report, candidate)
+        fingerprinted = await fingerprint(self.deps, bot, report, candidate)
         await self.deps.patterns.sync()
         return Outcome(candidate.id, version, (), fingerprinted)
-
-    async def _fingerprint(self, bot: Bot, report: ReportRecord, pattern: Pattern) -> bool:
-        """Store the reported recording's landmarks as a known item of this pattern."""
-        if report.kind not in MEDIA_KINDS or not report.file_id:
-            return False
-        heard = await self._listen(bot, report, transcribe=False)
-        if heard is None or len(heard[0]) == 0:
-            return False
-        from bot.storage.fingerprints import AudioItemDTO, FingerprintStore
-
-        lm, _transcript, duration = heard
-        item_id = moderator_item_id(report.id)
-        store = FingerprintStore(self.deps.db)
-        if await store.get(item_id) is not None:
-            await store.remove(item_id)  # re-attached elsewhere: the newest decision wins
-        item = AudioItemDTO(
-            id=item_id,
-            title=pattern.title.es,
-            pattern_id=pattern.id,
-            category=pattern.category,
-            verdict="scam",
-            origin="moderator",
-            provenance=f"report #{report.id}, reviewed by a moderator",
-            duration_s=duration,
-            n_hashes=len(lm),
-            created_at=datetime.now(UTC),
-        )
-        await store.add(item, lm)
-        async with self.deps.db() as session, session.begin():
-            await ModerationStore(session).enrich_report(report.id, audio_item_id=item_id)
-        return True
-
-    async def _listen(
-        self, bot: Bot, report: ReportRecord, *, transcribe: bool
-    ) -> tuple[Landmarks, str | None, float] | None:
-        """Download and decode a reported file (and transcribe it); None if that fails."""
-        if not report.file_id:
-            return None
-        file = FileRef(report.file_id, report.file_unique_id or report.file_id)
-        try:
-            heard = await self.deps.checks.listen(file, telegram_files(bot), transcribe=transcribe)
-        except (TelegramError, OjoError, TimeoutError) as exc:
-            logger.warning("could not listen to a reported file: %s", type(exc).__name__)
-            return None
-        return heard.landmarks, heard.transcript, heard.duration
 
     def _preset(self, pattern_id: str) -> Pattern | None:
         pack = self.deps.analyzer.engines.pack

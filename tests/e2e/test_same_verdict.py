@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest_asyncio
 
 from bot.checking import CLI, extract_file, extract_text
-from bot.deps import MEMORY_DB, Deps, build_services, close_services, prepare_database
+from bot.composition import MEMORY_DB, build_services, close_services, prepare_database
+from bot.deps import Deps
 from bot.render import render_verdict
 from bot.verdict import Verdict
 from tests.conftest import FIXTURES
