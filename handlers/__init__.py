@@ -17,7 +17,6 @@ from handlers.commands import COMMANDS, Commands
 from handlers.errors import ErrorHandler
 from handlers.group_settings import GroupSettingsHandlers
 from handlers.groups import DEEP_LINK, Groups
-from handlers.moderation import MODERATOR_COMMANDS
 from handlers.private import PrivateChat
 from handlers.review_buttons import ReviewButtons
 
@@ -44,9 +43,19 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("settings", group_settings.settings, filters=in_groups))
     app.add_handler(CallbackQueryHandler(group_settings.on_settings_button, pattern=r"^gs:"))
     app.add_handler(CallbackQueryHandler(groups.on_not_scam, pattern=r"^g:fa:"))
-    # The user commands, private chats only.
-    for name in COMMANDS:
-        app.add_handler(CommandHandler(name, getattr(commands, name), filters=private))
+    # The user commands, private chats only (the same list as the command menu, COMMANDS).
+    user_commands = {
+        "start": commands.start,
+        "help": commands.help,
+        "privacy": commands.privacy,
+        "language": commands.language,
+        "country": commands.country,
+        "forget": commands.forget,
+        "about": commands.about,
+    }
+    assert tuple(user_commands) == COMMANDS  # noqa: S101 - the menu and the handlers agree
+    for name, callback in user_commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=private))
     # The buttons under a verdict and the language / country pickers.
     app.add_handler(CallbackQueryHandler(buttons.on_verdict_button, pattern=r"^v:"))
     app.add_handler(CallbackQueryHandler(buttons.on_language, pattern=r"^lang:"))
@@ -57,8 +66,16 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     where: filters.BaseFilter = private
     if deps.settings.moderator_chat is not None:
         where = where | filters.Chat(deps.settings.moderator_chat)
-    for name in MODERATOR_COMMANDS:
-        app.add_handler(CommandHandler(name, getattr(moderation, name), filters=where))
+    moderator_commands = {
+        "review": moderation.review,
+        "patterns": moderation.patterns,
+        "stats": moderation.stats,
+        "mod": moderation.mod,
+        "draft": moderation.draft,
+        "attach": moderation.attach,
+    }
+    for name, callback in moderator_commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=where))
     app.add_handler(CallbackQueryHandler(moderation.on_button, pattern=r"^mod:"))
     # Last in group 0: every other private message (text, forwards, media, stickers, ...),
     # then unknown commands get the help text.

@@ -22,8 +22,6 @@ from handlers.extract import extract_submission
 
 logger = logging.getLogger(__name__)
 STATS_DAYS = 7
-# Moderator commands (ModerationHandlers methods), registered in handlers/__init__.py.
-MODERATOR_COMMANDS = ("review", "patterns", "stats", "mod", "draft", "attach")
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ class RedisMediaQueue:
         self._queue_name = queue_name
         self._pool: ArqRedis | None = None
 
-    async def start(self, bot: Bot, runner: MediaRunner) -> None:
+    async def start(self, bot: Bot, runner: MediaRunner | None = None) -> None:
         """Connect to Redis (`ojo worker` processes run the jobs, with their own runner)."""
         self._pool = await create_pool(self._settings, default_queue_name=self._queue_name)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from typing import Any
@@ -34,7 +35,7 @@ class WorkerState:
             request=RetryingRequest(),
             defaults=DEFAULTS,
         )
-        self.tasks: list[Any] = []
+        self.tasks: list[asyncio.Task[None]] = []
 
 
 async def analyse_media(ctx: dict[str, Any], job: dict[str, Any]) -> str:
