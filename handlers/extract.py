@@ -114,3 +114,12 @@ def extract_submission(
         country=country,
         chat_type=chat_type,
     )
+
+
+def nothing_to_check(sub: Submission) -> str | None:
+    """The message key for a submission with neither a file nor words, else None."""
+    if sub.file is not None or (sub.text and sub.text.strip()):
+        return None
+    if sub.kind == "photo":
+        return "photo.no_caption"
+    return "empty" if sub.kind == "text" else "unsupported"

@@ -28,7 +28,7 @@ from bot.privacy import HANDLE_CHARS, handle_key
 from bot.render import render_verdict
 from bot.services.check import Queued, Where, telegram_files
 from handlers.common import prefs_for, reply_html
-from handlers.extract import extract_submission, user_language
+from handlers.extract import extract_submission, nothing_to_check, user_language
 
 logger = logging.getLogger(__name__)
 LINK_ENTITIES: list[str | None] = [MessageEntity.URL, MessageEntity.TEXT_LINK]
@@ -105,7 +105,7 @@ class Groups:
             or bool(message.parse_caption_entities(LINK_ENTITIES)),
             has_text=bool(sub.text and sub.text.strip()),
         )
-        if not policy.candidate(seen):
+        if not policy.candidate(seen) or nothing_to_check(sub) is not None:
             return
         group = await self.service.group(message.chat_id, message.chat.title)
         skip = policy.look(group, seen, datetime.now(UTC))

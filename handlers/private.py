@@ -17,18 +17,9 @@ from bot.render import render_verdict
 from bot.services.check import Queued, Where, telegram_files
 from bot.verdict import Verdict
 from handlers.common import over_limit, prefs_for, reply_html
-from handlers.extract import extract_submission
+from handlers.extract import extract_submission, nothing_to_check
 
 logger = logging.getLogger(__name__)
-
-
-def nothing_to_check(sub: Submission) -> str | None:
-    """The message key for a submission with neither a file nor words, else None."""
-    if sub.file is not None or (sub.text and sub.text.strip()):
-        return None
-    if sub.kind == "photo":
-        return "photo.no_caption"
-    return "empty" if sub.kind == "text" else "unsupported"
 
 
 class _Status:

@@ -6,8 +6,7 @@ from typing import Any
 
 from telegram import Message
 
-from handlers.extract import extract_submission, forward_info, user_language
-from handlers.private import nothing_to_check
+from handlers.extract import extract_submission, forward_info, nothing_to_check, user_language
 from tests.fakebot import updates
 
 
