@@ -1,13 +1,11 @@
-"""The one composition root: settings -> Deps -> python-telegram-bot Application."""
+"""The bot process: build_services (bot/composition.py) -> PTB Application -> run."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -17,24 +15,12 @@ from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
-from bot.analysis.engines import EngineHolder, make_encoder
-from bot.analysis.media_check import AUDIO_DIR, MediaChecker
-from bot.analysis.pipeline import Analyzer
+from bot.composition import build_services, close_services, prepare_database, start_background
 from bot.concurrency import PerChatUpdateProcessor
-from bot.content.loader import DEFAULT_CONTENT_DIR, load_pack
-from bot.delivery import Deliverer
 from bot.deps import Deps
 from bot.errors import ContentError
-from bot.groups.service import GroupService
-from bot.i18n import load_messages
-from bot.jobs.media import LocalMediaQueue, MediaQueue, MediaService
-from bot.jobs.runner import MediaRunner
-from bot.moderation.service import Moderation
-from bot.ratelimit import MemoryRateLimiter, RateLimiter
 from bot.settings import Settings, token_problem
-from bot.stats_buffer import StatsBuffer
-from bot.storage.db import create_engine, session_maker, upgrade
-from bot.telegram_request import RetryingRequest
+from bot.telegram_request import DEFAULTS, RetryingRequest
 from bot.web.server import WEBHOOK_PATH, build_web_app
 
 logger = logging.getLogger(__name__)
@@ -46,69 +32,9 @@ class Runtime:
     """Resources opened in post_init and closed in post_shutdown."""
 
     deps: Deps
-    executor: ThreadPoolExecutor
-    queue: MediaQueue
     webhook: bool = False
     web_runner: web.AppRunner | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-
-def build_deps(settings: Settings) -> tuple[Deps, ThreadPoolExecutor, MediaQueue]:
-    """Load content, build the engine, open the database and the media pipeline."""
-    os.environ.setdefault("PTB_TIMEDELTA", "1")  # durations as timedelta (PTB 22 deprecation)
-    content_dir = settings.content_dir or DEFAULT_CONTENT_DIR
-    # Load the encoder's weights while the content is parsed: both take about a second.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(make_encoder, settings.paraphrase, settings.data_dir / "cache", 1)
-        pack = load_pack(content_dir)
-        messages = load_messages(content_dir)
-        encoder = pending.result()
-    analyzer = Analyzer(EngineHolder(pack, encoder))
-    db_engine = create_engine(settings.db_url)
-    db = session_maker(db_engine)
-    moderation = Moderation(settings, db)
-    checker = MediaChecker.for_bot(settings, analyzer)
-    executor = ThreadPoolExecutor(max_workers=settings.media_workers, thread_name_prefix="media")
-    runner = MediaRunner(
-        settings=settings,
-        checker=checker,
-        db=db,
-        deliverer=Deliverer(
-            messages, groups=GroupService.create(settings, db, messages, analyzer)
-        ),
-        executor=executor,
-    )
-    queue = _queue(settings, runner)
-    deps = Deps(
-        settings=settings,
-        db_engine=db_engine,
-        db=db,
-        analyzer=analyzer,
-        messages=messages,
-        limiter=_limiter(settings),
-        media=MediaService(runner, queue),
-        moderation=moderation,
-        stats=StatsBuffer(db),
-    )
-    return deps, executor, queue
-
-
-def _limiter(settings: Settings) -> RateLimiter:
-    if settings.redis_url:
-        from redis.asyncio import Redis
-
-        from bot.ratelimit import RedisRateLimiter
-
-        return RedisRateLimiter(Redis.from_url(settings.redis_url), settings.user_rate)
-    return MemoryRateLimiter(settings.user_rate)
-
-
-def _queue(settings: Settings, runner: MediaRunner) -> MediaQueue:
-    if settings.redis_url:
-        from bot.jobs.redis_queue import RedisMediaQueue
-
-        return RedisMediaQueue(settings.redis_url, maxsize=settings.media_queue)
-    return LocalMediaQueue(runner, workers=settings.media_workers, maxsize=settings.media_queue)
 
 
 def build_application(
@@ -121,7 +47,7 @@ def build_application(
     """The Application `ojo run` runs (tests build it the same way, against a fake Bot API)."""
     from handlers import register
 
-    deps, executor, queue = build_deps(settings)
+    deps = build_services(settings)
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
     builder: ApplicationBuilder = (  # type: ignore[type-arg]
         Application.builder()
@@ -135,8 +61,9 @@ def build_application(
         # any 429 is honoured and retried.
         .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor())
+        .defaults(DEFAULTS)
     )
-    rt = Runtime(deps, executor, queue, webhook)
+    rt = Runtime(deps, webhook)
     app = (
         builder.post_init(lambda a: _post_init(a, rt))
         .post_shutdown(lambda a: _post_shutdown(a, rt))
@@ -148,21 +75,16 @@ def build_application(
 
 async def _post_init(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
     """Migrate, seed known audio, start workers and the web server, register commands."""
-    from bot.jobs.maintenance import maintenance_loop, seed_known_audio
-    from bot.moderation.live import for_deps
+    from bot.jobs.maintenance import maintenance_loop
     from handlers.commands import set_commands
 
     deps = rt.deps
-    await upgrade(deps.settings.db_url)
-    await seed_known_audio(deps.db, AUDIO_DIR)
-    await rt.queue.start(app.bot)
+    await prepare_database(deps)
+    await deps.queue.start(app.bot, deps.runner)
     await set_commands(app, deps)
-    rt.tasks.append(asyncio.create_task(maintenance_loop(deps), name="ojo-maintenance"))
-    rt.tasks.append(asyncio.create_task(deps.stats.run(), name="ojo-stats"))
-    # Moderator patterns: live before the first update, then followed by polling the revision.
-    patterns = for_deps(deps)
-    await patterns.sync()
-    rt.tasks.append(asyncio.create_task(patterns.run(), name="ojo-pattern-sync"))
+    maintenance = maintenance_loop(deps.db, deps.settings.cache_ttl_hours)
+    rt.tasks.append(asyncio.create_task(maintenance, name="ojo-maintenance"))
+    rt.tasks += await start_background(deps)  # moderator patterns live before the first update
     await _start_web(app, rt)
     logger.info(
         "Ojo started: %d patterns, content %s",
@@ -209,15 +131,10 @@ async def _start_web(app: Application, rt: Runtime) -> None:  # type: ignore[typ
 
 async def _post_shutdown(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
     """Close everything post_init opened, in reverse order."""
-    for task in rt.tasks:
-        task.cancel()
-    await asyncio.gather(*rt.tasks, return_exceptions=True)
     if rt.web_runner is not None:
         await rt.web_runner.cleanup()
-    await rt.queue.stop()
-    rt.executor.shutdown(wait=False, cancel_futures=True)
-    rt.deps.analyzer.close()
-    await rt.deps.db_engine.dispose()
+    await rt.deps.queue.stop()
+    await close_services(rt.deps, rt.tasks)
 
 
 async def start(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
@@ -281,9 +198,7 @@ async def _serve(app: Application, rt: Runtime) -> int:  # type: ignore[type-arg
     except InvalidToken:
         message = "ojo: Telegram rejected OJO_TELEGRAM_TOKEN: check it with @BotFather"
         print(message, file=sys.stderr)  # noqa: T201
-        await rt.deps.db_engine.dispose()
-        rt.deps.analyzer.close()
-        rt.executor.shutdown(wait=False, cancel_futures=True)
+        await close_services(rt.deps, [])
         return 2
     try:
         await stopping.wait()

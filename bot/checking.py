@@ -1,26 +1,22 @@
-"""A synchronous checker for the CLI and benchmarks: the same pipeline the bot uses."""
+"""`ojo check`: files and texts through the bot's own CheckService, without Telegram."""
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+import asyncio
+import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from bot.analysis.engines import EngineHolder, make_encoder
-from bot.analysis.pipeline import Analyzer
-from bot.content.loader import DEFAULT_CONTENT_DIR, load_pack
+from bot.analysis.submission import FileRef, Kind, Submission
+from bot.composition import MEMORY_DB, build_services, close_services, prepare_database
+from bot.deps import Deps
 from bot.errors import MediaUnsupported
+from bot.services.check import Where
 from bot.settings import Settings
 from bot.verdict import Verdict
 
-if TYPE_CHECKING:
-    from bot.analysis.media_check import MediaChecker
-
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".eml", ".csv", ".log", ".json"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".heic"}
-MEDIA_KIND = {
+MEDIA_KIND: dict[str, Kind] = {
     ".ogg": "voice",
     ".oga": "voice",
     ".opus": "voice",
@@ -38,46 +34,68 @@ MEDIA_KIND = {
 }
 
 
-@dataclass
-class Checker:
-    """Analyses texts and files without Telegram."""
+def extract_text(text: str, *, lang: str | None, country: str | None) -> Submission:
+    """The submission of a text given on the command line or in a batch."""
+    return Submission(kind="text", text=text, lang=lang, country=country, chat_type="cli")
 
-    settings: Settings
-    analyzer: Analyzer
-    _media: MediaChecker | None = None
+
+def extract_file(path: Path, *, lang: str | None, country: str | None) -> Submission:
+    """The submission of a file: text files by their words, media by a file reference.
+
+    The file's id is its content digest, so the same bytes hit the same cache entry.
+    """
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        return extract_text(text, lang=lang, country=country)
+    if suffix in IMAGE_SUFFIXES:
+        raise MediaUnsupported(f"{path.name}: images are checked by their caption only")
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()[:32]
+    file = FileRef(str(path), f"sha256-{digest}", size=len(data), name=path.name)
+    return Submission(
+        kind=MEDIA_KIND.get(suffix, "document"),
+        file=file,
+        lang=lang,
+        country=country,
+        chat_type="cli",
+    )
+
+
+async def read_path(file: FileRef) -> bytes:
+    """Fetch for local files: `file_id` is the path."""
+    return await asyncio.to_thread(Path(file.file_id).read_bytes)
+
+
+CLI = Where("cli", fetch=read_path)
+
+
+class Checker:
+    """`ojo check`'s session: the services built once, an event loop, one CheckService."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self._loop = asyncio.new_event_loop()
+        self._loop.run_until_complete(prepare_database(deps, migrate=False))
 
     @classmethod
     def create(cls, settings: Settings, *, paraphrase: bool = True) -> Checker:
-        """Load content and build the engine once."""
-        cache = settings.data_dir / "cache"
-        # Load the encoder's weights while the content is parsed: both take about a second.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(make_encoder, paraphrase, cache, 1)
-            pack = load_pack(settings.content_dir or DEFAULT_CONTENT_DIR)
-            encoder = pending.result()
-        return cls(settings, Analyzer(EngineHolder(pack, encoder)))
+        """Build the services with an in-memory database (nothing is kept after the run)."""
+        return cls(build_services(settings, paraphrase=paraphrase, database_url=MEMORY_DB))
 
     def check_text(self, text: str, *, lang: str | None, country: str | None) -> Verdict:
         """Analyse one text message."""
-        return self.analyzer.check_text(text, lang=lang, country=country)
+        return self.check(extract_text(text, lang=lang, country=country))
 
     def check_file(self, path: Path, *, lang: str | None, country: str | None) -> Verdict:
         """Analyse a text, audio or video file."""
-        suffix = path.suffix.lower()
-        if suffix in TEXT_SUFFIXES:
-            return self.check_text(
-                path.read_text(encoding="utf-8", errors="replace"), lang=lang, country=country
-            )
-        if suffix in IMAGE_SUFFIXES:
-            raise MediaUnsupported(f"{path.name}: images are checked by their caption only")
-        t0 = time.perf_counter()
-        data = path.read_bytes()
-        from bot.analysis.media_check import MediaChecker
+        return self.check(extract_file(path, lang=lang, country=country))
 
-        if self._media is None:
-            self._media = MediaChecker.create(self.settings, self.analyzer)
-        kind = MEDIA_KIND.get(suffix, "document")
-        return self._media.check(data, kind=kind, lang=lang, country=country, started=t0)
+    def check(self, sub: Submission) -> Verdict:
+        """One submission through the bot's analysis path."""
+        return self._loop.run_until_complete(self.deps.checks.verdict(sub, CLI))
 
     def close(self) -> None:
-        """Release resources (nothing to do for now; kept for symmetry with the bot)."""
+        """Release the services and the event loop."""
+        self._loop.run_until_complete(close_services(self.deps, []))
+        self._loop.close()

@@ -6,7 +6,6 @@ import logging
 from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.i18n import Messages
@@ -43,9 +42,7 @@ async def send_or_edit(
                 text,
                 chat_id=chat_id,
                 message_id=edit_message_id,
-                parse_mode=ParseMode.HTML,
                 reply_markup=markup,
-                disable_web_page_preview=True,
             )
             return
         except BadRequest as exc:  # deleted by the user, or too old to edit: send instead
@@ -53,11 +50,9 @@ async def send_or_edit(
     await bot.send_message(
         chat_id,
         text,
-        parse_mode=ParseMode.HTML,
         reply_markup=markup,
         reply_to_message_id=reply_to,
         allow_sending_without_reply=True,
-        disable_web_page_preview=True,
     )
 
 

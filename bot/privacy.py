@@ -1,4 +1,8 @@
-"""Keyed hashes: users are never stored by id where a hash will do; content by its digest."""
+"""Every key Ojo stores things under: users by keyed hash, content by digest or Telegram id.
+
+No other module builds a key by hand: what a key contains (and what it must never contain)
+is decided here, in one place a reviewer can read.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,11 @@ import hashlib
 import hmac
 
 from bot.matching.normalize import normalize
+
+SEEN_PREFIX = "seen-"  # fingerprint items of notes forwarded to Ojo (not curated audio)
+ITEM_ID_CHARS = 80  # the audio_items.id column
+ALERT_KEY_CHARS = 128  # the sightings.content_key column
+HANDLE_CHARS = 16  # short(): small enough for callback data and deep links
 
 
 def user_hash(secret: str, user_id: int) -> str:
@@ -29,6 +38,58 @@ def file_key(file_unique_id: str) -> str:
     return f"file:{file_unique_id}"
 
 
+def content_key(file_unique_id: str | None, text: str | None) -> str:
+    """The content key of an item: its file when it has one, else its text."""
+    if file_unique_id is not None:
+        return file_key(file_unique_id)
+    return text_key(text or "")
+
+
 def short(content_key: str) -> str:
     """A 16-character handle of a content key, small enough for callback data."""
-    return hashlib.sha256(content_key.encode()).hexdigest()[:16]
+    return hashlib.sha256(content_key.encode()).hexdigest()[:HANDLE_CHARS]
+
+
+def seen_id(file_unique_id: str) -> str:
+    """The fingerprint item id of a note forwarded to Ojo (cut to the column's width)."""
+    return f"{SEEN_PREFIX}{file_unique_id}"[:ITEM_ID_CHARS]
+
+
+def is_seen(item_id: str) -> bool:
+    """Whether a fingerprint item is a forwarded note rather than curated audio."""
+    return item_id.startswith(SEEN_PREFIX)
+
+
+def seen_file(item_id: str) -> str:
+    """The file_unique_id a seen item was made from (the inverse of seen_id, uncut ids)."""
+    return item_id.removeprefix(SEEN_PREFIX)
+
+
+def fingerprint_key(item_id: str) -> str:
+    """The content key of one recording in any encoding: cache entries and trend sightings."""
+    return f"fp:{item_id}"
+
+
+def fingerprint_item(key: str) -> str:
+    """The fingerprint item id inside a fingerprint_key."""
+    return key.removeprefix("fp:")
+
+
+def warning_key(content_key: str) -> str:
+    """The verdict-cache key under which a group warning's verdict waits for "Details"."""
+    return f"warn:{short(content_key)}"
+
+
+def handle_key(handle: str) -> str:
+    """The key behind a handle (`/start v_<handle>`, or a `#handle` in callback data)."""
+    return f"warn:{handle}"
+
+
+def false_alarm_alert_key(content_key: str) -> str:
+    """The sightings key that remembers moderators heard about a false alarm already."""
+    return f"fa:{content_key}"[:ALERT_KEY_CHARS]
+
+
+def moderator_item_id(report_id: int) -> str:
+    """The fingerprint item id of a recording a moderator made a pattern from."""
+    return f"mod-r{report_id}"

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics import VERDICTS
 from bot.storage.stats import StatsRepo
 
 logger = logging.getLogger(__name__)
@@ -27,8 +28,9 @@ class StatsBuffer:
         self._db = db
         self._counts: Counter[tuple[date, str, str, str]] = Counter()
 
-    def bump(self, kind: str, level: str, pattern_id: str = "") -> None:
-        """Count one check (no I/O)."""
+    def count(self, kind: str, level: str, pattern_id: str = "") -> None:
+        """Count one verdict, text or media alike: /stats and ojo_verdicts_total (no I/O)."""
+        VERDICTS.labels(kind, level).inc()
         self._counts[(datetime.now(UTC).date(), kind, level, pattern_id)] += 1
 
     async def flush(self) -> int:

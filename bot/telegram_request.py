@@ -6,11 +6,19 @@ import asyncio
 import logging
 from typing import Any
 
+from telegram import LinkPreviewOptions
 from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram.constants import ParseMode
 from telegram.error import NetworkError, TimedOut
+from telegram.ext import Defaults
 from telegram.request import HTTPXRequest, RequestData
 
 logger = logging.getLogger(__name__)
+# Every message Ojo sends is Telegram HTML, without link previews (links in verdicts are often
+# the scammers' own: a preview would fetch and advertise them). The bot and `ojo worker` share it.
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+)
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 
 

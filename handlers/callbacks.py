@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from datetime import UTC, datetime, timedelta
 
 from telegram import CallbackQuery, Message, Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.analysis.submission import Submission
-from bot.checks import verdict_of
 from bot.deps import Deps
 from bot.keyboards import consent_keyboard
-from bot.privacy import file_key, text_key
 from bot.render import esc
 from bot.storage.false_alarms import FalseAlarmRepo
-from bot.storage.reports import ReportRepo
 from bot.storage.users import UserRepo
-from bot.verdict import Verdict
 from handlers.common import Prefs, forget_cached_prefs, prefs_for, reply_html
 from handlers.extract import extract_submission
 
 logger = logging.getLogger(__name__)
-
-
-def content_key(sub: Submission) -> str:
-    """The content key of a submission: its file, else its text."""
-    if sub.file is not None:
-        return file_key(sub.file.file_unique_id)
-    return text_key(sub.text or "")
 
 
 class Buttons:
@@ -77,42 +63,23 @@ class Buttons:
         elif action == "fa":
             voter = self.deps.user_hash(query.from_user.id)
             async with self.deps.db() as session, session.begin():
-                fresh = await FalseAlarmRepo(session).add_vote(content_key(sub), None, voter)
+                fresh = await FalseAlarmRepo(session).add_vote(sub.content_key, None, voter)
             await query.answer(t(prefs.lang, "false_alarm.done" if fresh else "false_alarm.again"))
-
-    async def verdict_of(self, sub: Submission, message: Message) -> Verdict | None:
-        """Re-derive the verdict of an original message (texts re-run; media from the cache)."""
-        return await verdict_of(self.deps, sub, message.chat_id, message.message_id)
 
     async def _all_tips(
         self, query: CallbackQuery, original: Message, sub: Submission, prefs: Prefs
     ) -> None:
         t = self.deps.messages.t
-        verdict = await self.verdict_of(sub, original)
+        verdict = await self.deps.checks.again(sub)
         tips = verdict.tips if verdict else ()
         lines = [f"• {esc(tip.text)}" for tip in tips] or [t(prefs.lang, "tips.none")]
         await reply_html(original, t(prefs.lang, "tips.all") + "\n" + "\n".join(lines))
 
     async def _store_report(self, query: CallbackQuery, sub: Submission) -> int:
-        original = _original(query)
-        verdict = await self.verdict_of(sub, original) if original else None
-        now = datetime.now(UTC)
-        async with self.deps.db() as session, session.begin():
-            report_id = await ReportRepo(session).add(
-                reporter_hash=self.deps.user_hash(query.from_user.id),
-                source="private",
-                kind=sub.kind,
-                verdict_json=json.dumps(verdict.to_dict() if verdict else {}, ensure_ascii=False),
-                consent_at=now,
-                retention=timedelta(days=self.deps.settings.report_retention_days),
-                text=sub.text,
-                transcript=verdict.transcript if verdict else None,
-                file_id=sub.file.file_id if sub.file else None,
-                file_unique_id=sub.file.file_unique_id if sub.file else None,
-            )
-        logger.info("report %d stored (kind %s)", report_id, sub.kind)
-        await self.deps.moderation.notify_report(query.get_bot(), report_id)
-        return report_id
+        verdict = await self.deps.checks.again(sub)
+        return await self.deps.reports.report(
+            query.get_bot(), sub, verdict, reporter_hash=self.deps.user_hash(query.from_user.id)
+        )
 
     async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """lang:es / lang:en."""
@@ -156,5 +123,5 @@ def _original(query: CallbackQuery) -> Message | None:
 async def _edit(query: CallbackQuery, text: str) -> None:
     """Replace the button message's text (and drop its keyboard)."""
     started = time.perf_counter()
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+    await query.edit_message_text(text)
     logger.debug("edited in %.1f ms", (time.perf_counter() - started) * 1000)

@@ -6,7 +6,6 @@ import time
 from dataclasses import dataclass
 
 from telegram import Message, Update, User
-from telegram.constants import ParseMode
 
 from bot.deps import Deps
 from bot.storage.users import UserPrefs, UserRepo
@@ -56,9 +55,7 @@ async def reply_html(message: Message, text: str, **kwargs: object) -> Message:
     """Reply with Telegram HTML, quoting the user's message, without link previews."""
     return await message.reply_text(
         text,
-        parse_mode=ParseMode.HTML,
         do_quote=True,
-        disable_web_page_preview=True,
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -94,17 +94,32 @@ def message_kind(message: Message) -> Kind:
 def extract_submission(
     message: Message, *, lang: str, country: str | None, chat_type: str = "private"
 ) -> Submission:
-    """The Submission a message carries (text or caption, file, forward origin)."""
+    """The Submission a message carries (text or caption, file, forward origin).
+
+    It has a file exactly when the file is something to listen to (voice, audio, video,
+    round video, an audio/video document): private chats and groups both decide on that.
+    """
     kind = message_kind(message)
     text = message.text or message.caption
+    file = _file(kind, message)
     if kind == "other" and message.document is not None and text:
-        kind = "document"  # a non-media document: we can still read its caption
+        kind = "document"  # a PDF, a contact card...: only its caption can be read
+        file = None
     return Submission(
         kind=kind,
         text=text,
-        file=_file(kind, message),
+        file=file,
         forward=forward_info(message),
         lang=lang,
         country=country,
         chat_type=chat_type,
     )
+
+
+def nothing_to_check(sub: Submission) -> str | None:
+    """The message key for a submission with neither a file nor words, else None."""
+    if sub.file is not None or (sub.text and sub.text.strip()):
+        return None
+    if sub.kind == "photo":
+        return "photo.no_caption"
+    return "empty" if sub.kind == "text" else "unsupported"

@@ -7,56 +7,32 @@ import logging
 from datetime import UTC, datetime
 
 from telegram import (
-    Bot,
-    CallbackQuery,
     ChatMember,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
     MessageEntity,
     Update,
 )
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    ChatMemberHandler,
-    CommandHandler,
     ContextTypes,
-    MessageHandler,
-    filters,
 )
 
-from bot.analysis.submission import MEDIA_KINDS, Submission
-from bot.checks import check_and_count
 from bot.deps import Deps
-from bot.errors import QueueFull
+from bot.errors import MediaTooLarge, QueueFull
 from bot.groups import policy
-from bot.groups.details import HANDLE_CHARS
 from bot.groups.service import GroupService
 from bot.groups.texts import (
-    country_keyboard,
     greeting,
-    settings_keyboard,
-    settings_text,
     warning_keyboard,
 )
-from bot.jobs.runner import TELEGRAM_DOWNLOAD_LIMIT
-from bot.jobs.types import MediaJob
-from bot.privacy import text_key
+from bot.privacy import HANDLE_CHARS, handle_key
 from bot.render import render_verdict
-from bot.storage.groups import GroupSettings
-from bot.verdict import Verdict
+from bot.services.check import Queued, Where, telegram_files
 from handlers.common import prefs_for, reply_html
-from handlers.extract import extract_submission, message_kind, user_language
+from handlers.extract import extract_submission, nothing_to_check, user_language
 
 logger = logging.getLogger(__name__)
 LINK_ENTITIES: list[str | None] = [MessageEntity.URL, MessageEntity.TEXT_LINK]
 DEEP_LINK = rf"^/start(@\w+)? v_[0-9a-f]{{{HANDLE_CHARS}}}\s*$"
-# Watching is passive: it runs in its own handler group, so group commands and other features
-# registered in group 0 (moderation, /settings) still get every update they match.
-WATCH_GROUP = 1
 
 
 class Groups:
@@ -96,8 +72,6 @@ class Groups:
             await bot.send_message(
                 chat.id,
                 text,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except TelegramError as exc:  # e.g. added without the right to send messages
             logger.info("could not greet group %s: %s", chat.id, exc)
@@ -131,7 +105,7 @@ class Groups:
             or bool(message.parse_caption_entities(LINK_ENTITIES)),
             has_text=bool(sub.text and sub.text.strip()),
         )
-        if not policy.candidate(seen):
+        if not policy.candidate(seen) or nothing_to_check(sub) is not None:
             return
         group = await self.service.group(message.chat_id, message.chat.title)
         skip = policy.look(group, seen, datetime.now(UTC))
@@ -143,131 +117,28 @@ class Groups:
             return  # one member flooding the group must not flood the analysers; stay quiet
         country = group.country or self.deps.settings.default_country
         sub = dataclasses.replace(sub, lang=policy.group_language(group), country=country)
-        if message_kind(message) in MEDIA_KINDS and sub.file is not None:
-            await self._media(message, sub, self.deps.user_hash(user.id) if user else "")
-        elif sub.text and sub.text.strip():
-            verdict = await self._check_text(sub)
-            outcome = await self.service.deliver(
-                context.bot, message.chat_id, message.message_id, text_key(sub.text), verdict
-            )
-            logger.info("group text verdict %s: %s", verdict.level, outcome)
-            if user is not None:  # trend alerts count distinct senders, in groups too
-                await self.deps.moderation.sighting(
-                    context.bot,
-                    text_key(sub.text),
-                    self.deps.user_hash(user.id),
-                    sub.kind,
-                    verdict=verdict,
-                    text=sub.text,
-                    source="group",
-                )
-
-    async def _check_text(self, sub: Submission) -> Verdict:
-        """Analyse off the event loop and count it, as private chats do."""
-        return await check_and_count(self.deps, sub)
-
-    async def _media(self, message: Message, sub: Submission, user_hash: str = "") -> None:
-        """Queue a media check quietly: no "Listening…" in groups; the worker warns if needed."""
-        assert sub.file is not None  # noqa: S101 - guaranteed by the caller
-        if sub.file.size is not None and sub.file.size > TELEGRAM_DOWNLOAD_LIMIT:
-            return
-        job = MediaJob.for_submission(
-            sub,
+        where = Where(
+            "group",
+            fetch=telegram_files(context.bot),
+            user_hash=self.deps.user_hash(user.id) if user else "",  # trends count groups too
+            bot=context.bot,
             chat_id=message.chat_id,
             message_id=message.message_id,
-            context="group",
-            user_hash=user_hash,  # so group forwards count towards trend alerts too
+            wait=_quietly,  # no "Listening…" in groups: the worker warns if needed
         )
         try:
-            await self.deps.media.submit(job)
+            got = await self.deps.checks.submit(sub, where)
+        except MediaTooLarge:
+            return  # groups stay quiet about what Ojo cannot check
         except QueueFull:
             logger.warning("group %s: media queue full, note not checked", message.chat_id)
-
-    # ----- settings -----
-
-    async def settings(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/settings: the menu for admins, a polite no for everyone else."""
-        message = update.effective_message
-        if message is None:
             return
-        group = await self.service.group(message.chat_id, message.chat.title)
-        lang = policy.group_language(group)
-        if not await self._sent_by_admin(context.bot, message):
-            await reply_html(message, self.deps.messages.t(lang, "group.settings.only_admins"))
+        if isinstance(got, Queued):
             return
-        await reply_html(
-            message,
-            settings_text(self.deps.messages, group, self.deps.settings.default_country),
-            reply_markup=settings_keyboard(
-                self.deps.messages, group, self.deps.settings.default_country
-            ),
+        outcome = await self.service.deliver(
+            context.bot, message.chat_id, message.message_id, sub.content_key, got
         )
-
-    async def _sent_by_admin(self, bot: Bot, message: Message) -> bool:
-        """Admins, including anonymous ones (they post as the group itself)."""
-        if message.sender_chat is not None:
-            return message.sender_chat.id == message.chat_id
-        user = message.from_user
-        if user is None:
-            return False
-        if (
-            user.id == policy.ANONYMOUS_ADMIN_ID
-        ):  # older clients: GroupAnonymousBot, no sender_chat
-            return True
-        return await self.service.is_admin(bot, message.chat_id, user.id)
-
-    async def on_settings_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """gs:<setting>:<value> and gs:menu:<main|country|close>, for admins only."""
-        query = update.callback_query
-        if query is None or query.data is None or query.message is None:
-            return
-        chat_id = query.message.chat.id
-        group = await self.service.group(chat_id)
-        t, lang = self.deps.messages.t, policy.group_language(group)
-        if not await self.service.is_admin(context.bot, chat_id, query.from_user.id):
-            await query.answer(t(lang, "group.settings.only_admins"), show_alert=True)
-            return
-        _, action, value = [*query.data.split(":", 2), "", ""][:3]
-        if action == "menu":
-            await query.answer()
-            await self._show(query, group, countries=value == "country", closed=value == "close")
-            return
-        try:
-            changes = policy.settings_change(group, action, value, datetime.now(UTC))
-        except policy.SettingRefused as refused:
-            await query.answer(t(lang, refused.message_key), show_alert=True)
-            return
-        except ValueError:
-            logger.info("unknown settings button %r", query.data)
-            await query.answer()
-            return
-        group = await self.service.update(chat_id, changes)
-        await query.answer(t(policy.group_language(group), "group.settings.saved"))
-        await self._show(query, group)
-
-    async def _show(
-        self,
-        query: CallbackQuery,
-        group: GroupSettings,
-        *,
-        countries: bool = False,
-        closed: bool = False,
-    ) -> None:
-        """Redraw the settings message (menu, country list, or closed without buttons)."""
-        messages, default = self.deps.messages, self.deps.settings.default_country
-        text = settings_text(messages, group, default)
-        markup: InlineKeyboardMarkup | None
-        if closed:
-            text += "\n\n" + messages.t(policy.group_language(group), "group.settings.closed")
-            markup = None
-        elif countries:
-            markup = country_keyboard(messages, group)
-        else:
-            markup = settings_keyboard(messages, group, default)
-        try:
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-        except BadRequest as exc:  # "message is not modified": the admin tapped the current value
-            logger.debug("settings message not redrawn: %s", exc.message)
+        logger.info("group %s verdict %s: %s", sub.kind, got.level, outcome)
 
     # ----- warning buttons and Details -----
 
@@ -279,7 +150,7 @@ class Groups:
         chat_id = query.message.chat.id
         key = query.data.removeprefix("g:fa:")
         if key.startswith("#"):  # a content key too long for callback data: its handle
-            key = f"warn:{key[1:]}"
+            key = handle_key(key[1:])
         voter = self.deps.user_hash(query.from_user.id)
         fresh, count = await self.service.vote_not_scam(key, chat_id, voter)
         lang = policy.group_language(await self.service.group(chat_id))
@@ -292,10 +163,7 @@ class Groups:
             await query.edit_message_reply_markup(markup)
         except TelegramError as exc:
             logger.info("could not update the vote count: %s", exc)
-        # The moderation feature may offer this hook; without it the vote is just stored.
-        notify = getattr(self.deps.moderation, "notify_false_alarm", None)
-        if notify is not None:
-            await notify(context.bot, key, chat_id, count)
+        await self.deps.moderation.notify_false_alarm(context.bot, key, chat_id, count)
 
     async def on_details(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start v_<handle> in private: the full verdict behind a group warning."""
@@ -316,24 +184,6 @@ def _right(member: ChatMember, name: str) -> bool:
     return bool(getattr(member, name, False))
 
 
-def group_service(deps: Deps) -> GroupService:
-    """The GroupService the media Deliverer uses, so texts and media share one per-group limit."""
-    warner = deps.media.runner.deliverer.groups
-    if isinstance(warner, GroupService):
-        return warner
-    return GroupService.create(deps.settings, deps.db, deps.messages, deps.analyzer)
-
-
-def register_groups(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
-    """Register the group handlers (call before the plain /start: the deep link must win)."""
-    groups = Groups(deps, group_service(deps))
-    in_groups = filters.ChatType.GROUPS
-    deep_link = filters.ChatType.PRIVATE & filters.Regex(DEEP_LINK)
-    app.add_handler(CommandHandler("start", groups.on_details, filters=deep_link))
-    app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(ChatMemberHandler(groups.on_chat_member, ChatMemberHandler.CHAT_MEMBER))
-    app.add_handler(CommandHandler("settings", groups.settings, filters=in_groups))
-    app.add_handler(CallbackQueryHandler(groups.on_settings_button, pattern=r"^gs:"))
-    app.add_handler(CallbackQueryHandler(groups.on_not_scam, pattern=r"^g:fa:"))
-    watched = in_groups & filters.UpdateType.MESSAGE & ~filters.COMMAND
-    app.add_handler(MessageHandler(watched, groups.on_message), group=WATCH_GROUP)
+async def _quietly() -> int | None:
+    """A group's media check waits without a status message."""
+    return None

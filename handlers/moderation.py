@@ -5,20 +5,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram import Message, Update, User
+from telegram.ext import ContextTypes
 
 from bot.analysis.submission import MEDIA_KINDS
 from bot.deps import Deps
-from bot.moderation import cards, live
+from bot.moderation import cards
 from bot.moderation.admin import Change, ModeratorAdmin, PatternAdmin
 from bot.moderation.drafts import edit_draft
-from bot.moderation.intake import group_report
-from bot.moderation.review import Outcome, Review
+from bot.moderation.review import Review
 from bot.storage.patterns import PatternStatus
-from bot.storage.reports import ReportRecord, ReportRepo, ReportStatus
+from bot.storage.reports import ReportRecord, ReportRepo
 from bot.storage.stats import StatsRepo
 from handlers.common import over_limit, prefs_for, reply_html
 from handlers.extract import extract_submission
@@ -92,13 +89,12 @@ class ModerationHandlers:
             await reply_html(message, self.t(prefs.lang, "mod.report.usage"))
             return
         assert target is not None  # noqa: S101 - sub is only set with a target
-        report_id = await group_report(
-            self.deps,
+        report_id = await self.deps.reports.report(
             context.bot,
             sub,
-            chat_id=chat.id,
-            message_id=target.message_id,
-            reporter_id=user.id,
+            await self.deps.checks.again(sub),
+            reporter_hash=self.deps.user_hash(user.id),
+            group_chat_id=chat.id,
         )
         days = self.deps.settings.report_retention_days
         await reply_html(message, self.t(prefs.lang, "mod.report.done", id=report_id, days=days))
@@ -241,81 +237,6 @@ class ModerationHandlers:
         if outcome.ok:
             await self._next(message, who, None)
 
-    # ----- buttons -----
-
-    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """mod:<action>:<report>[:<pattern>] buttons of report cards, drafts and alerts."""
-        query = update.callback_query
-        if query is None or query.data is None or not isinstance(query.message, Message):
-            return
-        who = await self._who(query.from_user)
-        if who is None:
-            lang = (await prefs_for(self.deps, query.from_user)).lang
-            await query.answer(self.t(lang, "mod.denied"), show_alert=True)
-            return
-        parts = query.data.split(":", 3)
-        action = parts[1] if len(parts) > 1 else ""
-        if len(parts) < 3 or not parts[2].isdigit():
-            await query.answer()
-            return
-        rid = int(parts[2])
-        message, bot = query.message, context.bot
-        report = await self.flow.report(rid)
-        if report is None:
-            await query.answer(self.t(who.lang, "mod.report.gone"), show_alert=True)
-            return
-        await query.answer()
-        if action == "open":
-            await self._send_card(message, who, report)
-        elif action == "skip":
-            following = await self.flow.next_open(after_id=rid)
-            if following is None:
-                await _edit(query, self.t(who.lang, "mod.queue.empty"))
-            else:
-                await self._send_card(message, who, following)
-        elif report.status != "new":
-            await _edit(
-                query, self.t(who.lang, "mod.report.resolved", id=rid, status=report.status)
-            )
-        elif action == "new":
-            report = await self.flow.prepare(bot, report)
-            text, markup = cards.draft_card(
-                self.deps.messages, who.lang, await self.flow.draft(report)
-            )
-            await _edit(query, text, markup)
-        elif action == "mk":
-            outcome = await self.flow.create(bot, rid, who.user_id)
-            await self._after(query, message, who, outcome)
-        elif action == "att":
-            overrides = (await live.load_overrides(self.deps.db))[1]
-            ids = self.flow.suggestions(report, overrides)
-            text, markup = cards.attach_card(self.deps.messages, who.lang, rid, ids)
-            await _edit(query, text, markup)
-        elif action == "to" and len(parts) == 4:
-            report = await self.flow.prepare(bot, report)
-            outcome = await self.flow.attach(bot, rid, parts[3], who.user_id)
-            await self._after(query, message, who, outcome)
-        elif action in ("legit", "rej"):
-            resolution: ReportStatus = "legit" if action == "legit" else "rejected"
-            await self.flow.resolve(rid, resolution, who.user_id)
-            text = self.t(who.lang, f"mod.resolved.{resolution}", id=rid)
-            flagging = await self.flow.still_flagging(report) if resolution == "legit" else []
-            if flagging:
-                listed = ", ".join(f"<code>{p}</code>" for p in flagging)
-                text += "\n" + self.t(who.lang, "mod.resolved.still_flagged", patterns=listed)
-            await _edit(query, text)
-            await self._next(message, who, rid)
-
-    async def _after(
-        self, query: CallbackQuery, message: Message, who: Who, outcome: Outcome
-    ) -> None:
-        text = cards.outcome_text(self.deps.messages, who.lang, outcome)
-        if outcome.ok:
-            await _edit(query, text)
-            await self._next(message, who, None)
-        else:  # keep the draft card so the moderator can edit it and try again
-            await reply_html(message, text)
-
     async def _next(self, message: Message, who: Who, after: int | None) -> None:
         """Walk on: the next open report, or say the queue is empty."""
         following = await self.flow.next_open(after)
@@ -323,7 +244,7 @@ class ModerationHandlers:
             following = await self.flow.next_open()
         if following is None:
             await message.get_bot().send_message(
-                message.chat_id, self.t(who.lang, "mod.queue.empty"), parse_mode=ParseMode.HTML
+                message.chat_id, self.t(who.lang, "mod.queue.empty")
             )
             return
         await self._send_card(message, who, following)
@@ -337,40 +258,6 @@ class ModerationHandlers:
             report = await self.flow.prepare(bot, report)
         text, markup = cards.report_card(self.deps.messages, who.lang, report)
         if status is not None:
-            await status.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await status.edit_text(text, reply_markup=markup)
         else:
-            await bot.send_message(
-                message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
-
-
-async def _edit(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Replace a card; an unchanged card (a double tap) is not an error."""
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
-
-
-def register_moderation(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
-    """Register /report (groups), the moderator commands and the mod: buttons."""
-    handlers = ModerationHandlers(deps)
-    app.add_handler(CommandHandler("report", handlers.report, filters=filters.ChatType.GROUPS))
-    # Moderators work in a private chat with the bot or in the moderators' chat.
-    where: filters.BaseFilter = filters.ChatType.PRIVATE
-    if deps.settings.moderator_chat is not None:
-        where = where | filters.Chat(deps.settings.moderator_chat)
-    commands = {
-        "review": handlers.review,
-        "patterns": handlers.patterns,
-        "stats": handlers.stats,
-        "mod": handlers.mod,
-        "draft": handlers.draft,
-        "attach": handlers.attach,
-    }
-    for name, callback in commands.items():
-        app.add_handler(CommandHandler(name, callback, filters=where))
-    app.add_handler(CallbackQueryHandler(handlers.on_button, pattern=r"^mod:"))
+            await bot.send_message(message.chat_id, text, reply_markup=markup)

@@ -8,20 +8,37 @@ from telegram import Message, Update
 from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
-from bot.analysis.submission import MEDIA_KINDS, Submission
-from bot.checks import check_and_count
+from bot.analysis.submission import Submission
 from bot.deps import Deps
-from bot.errors import QueueFull
-from bot.jobs.runner import TELEGRAM_DOWNLOAD_LIMIT
-from bot.jobs.types import MediaJob
+from bot.errors import MediaTooLarge, QueueFull
 from bot.keyboards import verdict_keyboard
-from bot.privacy import short, text_key
+from bot.privacy import short
 from bot.render import render_verdict
+from bot.services.check import Queued, Where, telegram_files
 from bot.verdict import Verdict
 from handlers.common import over_limit, prefs_for, reply_html
-from handlers.extract import extract_submission
+from handlers.extract import extract_submission, nothing_to_check
 
 logger = logging.getLogger(__name__)
+
+
+class _Status:
+    """The "Listening…" message a queued media check edits into its verdict."""
+
+    def __init__(self, message: Message, text: str) -> None:
+        self.message = message
+        self.text = text
+        self.sent: Message | None = None
+
+    async def show(self) -> int:
+        bot = self.message.get_bot()
+        await bot.send_chat_action(self.message.chat_id, ChatAction.TYPING)
+        self.sent = await reply_html(self.message, self.text)
+        return self.sent.message_id
+
+    async def edit(self, text: str) -> None:
+        if self.sent is not None:
+            await self.sent.edit_text(text)
 
 
 class PrivateChat:
@@ -32,81 +49,51 @@ class PrivateChat:
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any non-command message in a private chat: check it and answer."""
-        message = update.effective_message
+        message, user = update.effective_message, update.effective_user
         if message is None:
             return
-        prefs = await prefs_for(self.deps, update.effective_user)
+        prefs = await prefs_for(self.deps, user)
         if await over_limit(self.deps, update, prefs.lang):
             return
-        sub = extract_submission(message, lang=prefs.lang, country=prefs.country)
-        t = self.deps.messages.t
-        if sub.kind in MEDIA_KINDS and sub.file is not None:
-            await self._media(message, sub, update)
-        elif sub.text and sub.text.strip():
-            verdict = await self.check_text(sub)
-            text = render_verdict(verdict, prefs.lang, messages=self.deps.messages)
-            if sub.kind == "photo":
-                text = f"{text}\n\n<i>{t(prefs.lang, 'photo.caption_only')}</i>"
-            handle = short(text_key(sub.text))
-            await reply_html(
-                message,
-                text,
-                reply_markup=verdict_keyboard(self.deps.messages, prefs.lang, handle),
-            )
-            if update.effective_user is not None:  # trend alerts count distinct senders
-                await self.deps.moderation.sighting(
-                    message.get_bot(),
-                    text_key(sub.text),
-                    self.deps.user_hash(update.effective_user.id),
-                    sub.kind,
-                    verdict=verdict,
-                    text=sub.text,
-                )
-        elif sub.kind == "photo":
-            await reply_html(message, t(prefs.lang, "photo.no_caption"))
-        elif sub.kind == "text":
-            await reply_html(message, t(prefs.lang, "empty"))
-        else:
-            await reply_html(message, t(prefs.lang, "unsupported"))
-
-    async def check_text(self, sub: Submission) -> Verdict:
-        """Analyse a text off the event loop and count it (no content is stored)."""
-        return await check_and_count(self.deps, sub)
-
-    async def _media(self, message: Message, sub: Submission, update: Update) -> None:
-        """Queue a media check: too big → say so; seen before → answer now; else 'Listening…'."""
-        assert sub.file is not None  # noqa: S101 - guaranteed by the caller
-        lang = sub.lang or "es"
-        t = self.deps.messages.t
-        user = update.effective_user
-        job = MediaJob.for_submission(
-            sub,
+        t, lang = self.deps.messages.t, prefs.lang
+        sub = extract_submission(message, lang=lang, country=prefs.country)
+        empty = nothing_to_check(sub)
+        if empty is not None:
+            await reply_html(message, t(lang, empty))
+            return
+        status = _Status(message, t(lang, "media.listening"))
+        where = Where(
+            "private",
+            fetch=telegram_files(context.bot),
+            user_hash=self.deps.user_hash(user.id) if user else "",
+            bot=context.bot,
             chat_id=message.chat_id,
             message_id=message.message_id,
-            user_hash=self.deps.user_hash(user.id) if user else "",
+            wait=status.show,
         )
-        if sub.file.size is not None and sub.file.size > TELEGRAM_DOWNLOAD_LIMIT:
-            size = f"{sub.file.size / 1_048_576:.0f}"
+        try:
+            got = await self.deps.checks.submit(sub, where)
+        except MediaTooLarge:
+            size = f"{((sub.file.size if sub.file else 0) or 0) / 1_048_576:.0f}"
             await reply_html(message, t(lang, "media.too_large", size=size))
             return
-        cached = await self.deps.media.cached_verdict(job)
-        if cached is not None:
-            await reply_html(
-                message,
-                render_verdict(cached, lang, messages=self.deps.messages),
-                reply_markup=verdict_keyboard(
-                    self.deps.messages, lang, short(f"file:{job.file_unique_id}")
-                ),
-            )
-            await self.deps.moderation.media_sighting(message.get_bot(), job, cached)  # trends
-            return
-        await message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
-        status = await reply_html(message, t(lang, "media.listening"))
-        job = MediaJob(**{**job.to_dict(), "status_message_id": status.message_id})
-        try:
-            position = await self.deps.media.submit(job)
         except QueueFull:
-            await status.edit_text(t(lang, "queue.full"))
+            await status.edit(t(lang, "queue.full"))
             return
-        if position > 1:
-            await status.edit_text(t(lang, "media.queued", position=position))
+        if isinstance(got, Queued):
+            if got.position > 1:
+                await status.edit(t(lang, "media.queued", position=got.position))
+            return
+        await reply_html(
+            message,
+            self.render(got, sub),
+            reply_markup=verdict_keyboard(self.deps.messages, lang, short(sub.content_key)),
+        )
+
+    def render(self, verdict: Verdict, sub: Submission) -> str:
+        """The verdict as this chat's answer (a photo's answer says only its caption was read)."""
+        lang = sub.lang or "es"
+        text = render_verdict(verdict, lang, messages=self.deps.messages)
+        if sub.kind == "photo":
+            text = f"{text}\n\n<i>{self.deps.messages.t(lang, 'photo.caption_only')}</i>"
+        return text

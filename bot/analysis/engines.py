@@ -94,6 +94,11 @@ class EngineHolder:
         self.revision = -1
         self.engine = self.build([])
 
+    @property
+    def encoder(self) -> CachingEncoder | None:
+        """The sentence encoder (None when the paraphrase layer is off)."""
+        return self._encoder
+
     def build(self, overrides: Iterable[Pattern]) -> Engine:
         """Shipped patterns overlaid with moderator ones (same id = moderator wins)."""
         by_id = {p.id: p for p in self.pack.patterns}

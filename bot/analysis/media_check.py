@@ -1,4 +1,4 @@
-"""Media analysis: decode -> fingerprint -> (known audio? done) -> transcribe -> text engine."""
+"""Media analysis steps: decode -> fingerprint -> transcribe -> text engine (blocking parts)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from bot.analysis.fingerprint import FingerprintHit, Landmarks, MemoryFingerprintIndex, landmarks
+from bot.analysis.fingerprint import Landmarks, landmarks
 from bot.analysis.media import DecodedAudio, decode_audio
 from bot.analysis.pipeline import Analyzer
 from bot.analysis.speech import Transcriber, WhisperTranscriber
@@ -65,14 +65,6 @@ class MediaAnalysis:
         return cls(**data)
 
 
-class FingerprintLookup(Protocol):
-    """Finds known audio by landmarks (memory index for the CLI, the database for the bot)."""
-
-    def query(self, lm: Landmarks) -> list[FingerprintHit]:
-        """Hits, best first."""
-        ...
-
-
 def fingerprint_match(item: KnownAudio, offset: float, confidence: float) -> VerdictMatch:
     """A known audio item as a verdict match (`via: fingerprint`)."""
     level: Level = "scam" if item.verdict == "scam" else "suspicious"
@@ -89,40 +81,22 @@ def fingerprint_match(item: KnownAudio, offset: float, confidence: float) -> Ver
 
 
 class MediaChecker:
-    """The blocking media pipeline shared by the bot's workers and `ojo check FILE`."""
+    """The blocking steps of a media check (decode, fingerprint, transcribe) and its verdict.
+
+    Order, caching and I/O belong to bot.services.check.CheckService, the one caller.
+    """
 
     def __init__(
-        self,
-        analyzer: Analyzer,
-        transcriber: Transcriber,
-        *,
-        max_seconds: float = 600.0,
-        index: FingerprintLookup | None = None,
-        items: dict[str, KnownAudio] | None = None,
+        self, analyzer: Analyzer, transcriber: Transcriber, *, max_seconds: float = 600.0
     ) -> None:
         self.analyzer = analyzer
         self.transcriber = transcriber
         self.max_seconds = max_seconds
-        self.index = index
-        self.items: dict[str, KnownAudio] = items or {}
 
     @classmethod
-    def for_bot(cls, settings: Settings, analyzer: Analyzer) -> MediaChecker:
-        """A checker for the bot: fingerprints are looked up in the database by the runner."""
+    def for_settings(cls, settings: Settings, analyzer: Analyzer) -> MediaChecker:
+        """A checker with the configured speech model (loaded on first use)."""
         return cls(analyzer, _transcriber(settings), max_seconds=settings.max_media_seconds)
-
-    @classmethod
-    def create(cls, settings: Settings, analyzer: Analyzer) -> MediaChecker:
-        """A checker with the configured speech model and the shipped audio fingerprints."""
-        transcriber = _transcriber(settings)
-        index = MemoryFingerprintIndex()
-        items: dict[str, KnownAudio] = {}
-        for item, lm in load_known_audio(AUDIO_DIR):
-            index.add(item.id, lm)
-            items[item.id] = item
-        return cls(
-            analyzer, transcriber, max_seconds=settings.max_media_seconds, index=index, items=items
-        )
 
     def decode(self, data: bytes) -> tuple[DecodedAudio, Landmarks, dict[str, float]]:
         """Decode to 16 kHz mono and fingerprint it (blocking)."""
@@ -146,6 +120,7 @@ class MediaChecker:
         self,
         analysis: MediaAnalysis,
         *,
+        known: KnownAudio | None,
         kind: str,
         lang: str | None,
         country: str | None,
@@ -156,11 +131,10 @@ class MediaChecker:
     ) -> Verdict:
         """Compose the verdict of an analysed media item (cheap; re-run on every answer)."""
         extra: list[VerdictMatch] = []
-        item = self.items.get(analysis.fingerprint_item or "")
-        if item is not None and item.verdict in ("scam", "suspicious"):
+        if known is not None and known.verdict in ("scam", "suspicious"):
             extra.append(
                 fingerprint_match(
-                    item,
+                    known,
                     analysis.fingerprint_offset or 0.0,
                     analysis.fingerprint_confidence or 0.0,
                 )
@@ -182,39 +156,6 @@ class MediaChecker:
             started=started,
         )
 
-    def analyze(self, data: bytes) -> MediaAnalysis:
-        """The whole blocking pipeline with the in-memory fingerprint index."""
-        audio, lm, timings = self.decode(data)
-        hits = self.index.query(lm) if self.index is not None else []
-        known = [h for h in hits if self.items.get(h.item_id, None) is not None]
-        if known and self.items[known[0].item_id].verdict in ("scam", "suspicious"):
-            h = known[0]
-            return MediaAnalysis(
-                audio.duration,
-                audio.truncated,
-                None,
-                None,
-                h.item_id,
-                h.offset_seconds,
-                h.confidence,
-                timings,
-            )
-        return self.transcribe(audio, timings)
-
-    def check(
-        self,
-        data: bytes,
-        *,
-        kind: str,
-        lang: str | None,
-        country: str | None,
-        started: float | None = None,
-    ) -> Verdict:
-        """Analyse one media file end to end (used by `ojo check FILE`)."""
-        return self.verdict(
-            self.analyze(data), kind=kind, lang=lang, country=country, started=started
-        )
-
 
 def _transcriber(settings: Settings) -> WhisperTranscriber:
     return WhisperTranscriber(
@@ -223,16 +164,3 @@ def _transcriber(settings: Settings) -> WhisperTranscriber:
         cpu_threads=settings.whisper_threads,
         allow_download=settings.whisper_allow_download,
     )
-
-
-def load_known_audio(root: Path) -> list[tuple[KnownAudio, Landmarks]]:
-    """The shipped audio fingerprints (content/audio) as (item, landmarks) pairs."""
-    if not (root / "index.yaml").exists():
-        return []
-    from bot.analysis.audio_pack import load_audio_pack
-
-    out = []
-    for dto, lm in load_audio_pack(root):
-        item = KnownAudio(dto.id, dto.title, dto.pattern_id, dto.category, dto.verdict, dto.origin)
-        out.append((item, lm))
-    return out

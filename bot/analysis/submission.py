@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.privacy import content_key
+
 Kind = Literal[
     "text", "voice", "audio", "video", "video_note", "photo", "document", "sticker", "other"
 ]
@@ -46,3 +48,8 @@ class Submission:
     lang: str | None = None  # the language to answer in
     country: str | None = None
     chat_type: str = "private"
+
+    @property
+    def content_key(self) -> str:
+        """The key its answers, votes and warnings are stored under: its file, else its text."""
+        return content_key(self.file.file_unique_id if self.file else None, self.text)

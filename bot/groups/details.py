@@ -7,20 +7,8 @@ from typing import Any
 
 from bot.content.loader import ContentPack
 from bot.matching.types import LEVEL_ORDER, EngineResult, Level, SignalHit, Via
-from bot.privacy import short
+from bot.privacy import HANDLE_CHARS as HANDLE_CHARS  # the length of a Details handle
 from bot.verdict import Verdict, VerdictMatch, compose
-
-HANDLE_CHARS = 16  # bot.privacy.short
-
-
-def details_key(content_key: str) -> str:
-    """The verdict-cache key under which a warning's verdict waits for "Details"."""
-    return f"warn:{short(content_key)}"
-
-
-def handle_key(handle: str) -> str:
-    """The cache key of a deep-link handle (`/start v_<handle>`)."""
-    return f"warn:{handle}"
 
 
 def dump(verdict: Verdict) -> str:

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, ChatMember, LinkPreviewOptions, Message, ReplyParameters
-from telegram.constants import ParseMode
+from telegram import Bot, ChatMember, Message, ReplyParameters
 from telegram.error import TelegramError
 
 from bot.analysis.pipeline import Analyzer
@@ -16,7 +15,7 @@ from bot.groups import details, policy
 from bot.groups.texts import warning_keyboard, warning_text
 from bot.i18n import Messages
 from bot.jobs.types import MediaJob
-from bot.privacy import file_key
+from bot.privacy import file_key, handle_key, warning_key
 from bot.ratelimit import MemoryRateLimiter, RateLimiter
 from bot.settings import Settings
 from bot.storage.cache import VerdictCacheRepo
@@ -172,7 +171,7 @@ class GroupService:
             await repo.mark_warned(chat_id, content_key, now=now)
             ttl = timedelta(hours=self.settings.cache_ttl_hours)
             await VerdictCacheRepo(session).put(
-                details.details_key(content_key),
+                warning_key(content_key),
                 details.dump(verdict),
                 self.analyzer.pack_version,
                 ttl,
@@ -185,10 +184,8 @@ class GroupService:
             sent = await bot.send_message(
                 chat_id,
                 text,
-                parse_mode=ParseMode.HTML,
                 reply_markup=markup,
                 reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True),
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except TelegramError as exc:
             logger.warning("could not warn group %s: %s", chat_id, exc)
@@ -211,9 +208,7 @@ class GroupService:
         try:  # the quoted message is gone: say why, keeping the buttons
             await warning.edit_text(
                 text,
-                parse_mode=ParseMode.HTML,
                 reply_markup=warning.reply_markup,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except TelegramError as exc:
             logger.info("could not note the deletion in %s: %s", warning.chat_id, exc)
@@ -231,9 +226,7 @@ class GroupService:
     async def details(self, handle: str, *, lang: str, country: str | None) -> Verdict | None:
         """The verdict behind a warning, for the reader's language and country."""
         async with self.db() as session, session.begin():
-            hit = await VerdictCacheRepo(session).get(
-                details.handle_key(handle), datetime.now(UTC)
-            )
+            hit = await VerdictCacheRepo(session).get(handle_key(handle), datetime.now(UTC))
         if hit is None:
             return None
         return details.load(

@@ -6,16 +6,12 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.cache import VerdictCacheRepo
 from bot.storage.reports import ReportRepo
-
-if TYPE_CHECKING:
-    from bot.deps import Deps
 
 logger = logging.getLogger(__name__)
 MAINTENANCE_EVERY = 3600.0  # seconds between purges
@@ -39,13 +35,15 @@ async def seed_known_audio(db: async_sessionmaker[AsyncSession], root: Path) -> 
     return added
 
 
-async def purge(deps: Deps, now: datetime | None = None) -> dict[str, int]:
+async def purge(
+    db: async_sessionmaker[AsyncSession], cache_ttl_hours: int, now: datetime | None = None
+) -> dict[str, int]:
     """Delete expired cache entries, reports past retention and old 'seen' fingerprints."""
     from bot.storage.fingerprints import AudioItem
 
     now = now or datetime.now(UTC)
-    cutoff = now - timedelta(hours=deps.settings.cache_ttl_hours)
-    async with deps.db() as session, session.begin():
+    cutoff = now - timedelta(hours=cache_ttl_hours)
+    async with db() as session, session.begin():
         cache = await VerdictCacheRepo(session).purge_expired(now)
         reports = await ReportRepo(session).purge_expired(now)
         old = (
@@ -66,11 +64,11 @@ async def purge(deps: Deps, now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
-async def maintenance_loop(deps: Deps) -> None:
+async def maintenance_loop(db: async_sessionmaker[AsyncSession], cache_ttl_hours: int) -> None:
     """Purge once an hour (each replica may run it: the deletes are idempotent)."""
     while True:
         try:
-            await purge(deps)
+            await purge(db, cache_ttl_hours)
         except Exception:  # a failed purge is retried next hour; it must not kill the bot
             logger.exception("maintenance failed")
         await asyncio.sleep(MAINTENANCE_EVERY)

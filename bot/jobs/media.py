@@ -1,10 +1,9 @@
-"""The media queue handlers talk to: in-process workers by default, Redis-backed when scaled."""
+"""The media queue: in-process workers by default, Redis-backed when scaled."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Protocol
 
 from telegram import Bot
@@ -12,17 +11,16 @@ from telegram import Bot
 from bot.errors import QueueFull
 from bot.jobs.runner import MediaRunner
 from bot.jobs.types import MediaJob
-from bot.verdict import Verdict
-from bot.web.server import QUEUE
+from bot.metrics import QUEUE
 
 logger = logging.getLogger(__name__)
 
 
 class MediaQueue(Protocol):
-    """Where media jobs wait for a worker."""
+    """Where media jobs wait for a worker (CheckService puts them here)."""
 
-    async def start(self, bot: Bot) -> None:
-        """Start consuming (in-process) or connect (Redis)."""
+    async def start(self, bot: Bot, runner: MediaRunner) -> None:
+        """Start consuming with `runner` (in-process) or connect (Redis)."""
         ...
 
     async def stop(self) -> None:
@@ -37,17 +35,16 @@ class MediaQueue(Protocol):
 class LocalMediaQueue:
     """A bounded asyncio queue drained by N worker tasks (one machine, `ojo run`)."""
 
-    def __init__(self, runner: MediaRunner, *, workers: int, maxsize: int) -> None:
-        self._runner = runner
+    def __init__(self, *, workers: int, maxsize: int) -> None:
         self._workers = workers
         self._queue: asyncio.Queue[MediaJob] = asyncio.Queue(maxsize=maxsize)
         self._tasks: list[asyncio.Task[None]] = []
         self._busy = 0
 
-    async def start(self, bot: Bot) -> None:
+    async def start(self, bot: Bot, runner: MediaRunner) -> None:
         """Start the worker tasks."""
         self._tasks = [
-            asyncio.create_task(self._work(bot), name=f"ojo-media-{i}")
+            asyncio.create_task(self._work(bot, runner), name=f"ojo-media-{i}")
             for i in range(self._workers)
         ]
 
@@ -73,16 +70,16 @@ class LocalMediaQueue:
         """Jobs waiting plus jobs running."""
         return self._queue.qsize() + self._busy
 
-    async def _work(self, bot: Bot) -> None:
+    async def _work(self, bot: Bot, runner: MediaRunner) -> None:
         while True:
             job = await self._queue.get()
             self._busy += 1
             try:
-                await self._runner.run(bot, job)
+                await runner.run(bot, job)
             except Exception:  # one bad job must never kill a worker
                 logger.exception("media job crashed (chat %s, kind %s)", job.chat_id, job.kind)
                 try:
-                    await self._runner.deliverer.error(bot, job, "error.generic")
+                    await runner.crashed(bot, job)
                 except Exception:
                     logger.exception("could not tell the user about the failure")
             finally:
@@ -93,23 +90,3 @@ class LocalMediaQueue:
     async def join(self) -> None:
         """Wait until every queued job is done (tests, graceful shutdown)."""
         await self._queue.join()
-
-
-class MediaService:
-    """What handlers call: instant answers from the cache, else a place in the queue."""
-
-    def __init__(self, runner: MediaRunner, queue: MediaQueue) -> None:
-        self.runner = runner
-        self.queue = queue
-
-    async def cached_verdict(self, job: MediaJob) -> Verdict | None:
-        """The verdict for a file analysed before (same file_unique_id), without downloading."""
-        started = time.perf_counter()
-        analysis = await self.runner.cached(job)
-        if analysis is None:
-            return None
-        return await self.runner.compose(job, analysis, started)
-
-    async def submit(self, job: MediaJob) -> int:
-        """Queue a job; returns the position."""
-        return await self.queue.submit(job)

@@ -9,6 +9,7 @@ from arq.connections import ArqRedis, RedisSettings
 from telegram import Bot
 
 from bot.errors import QueueFull
+from bot.jobs.runner import MediaRunner
 from bot.jobs.types import MediaJob
 
 logger = logging.getLogger(__name__)
@@ -25,8 +26,8 @@ class RedisMediaQueue:
         self._queue_name = queue_name
         self._pool: ArqRedis | None = None
 
-    async def start(self, bot: Bot) -> None:
-        """Connect to Redis (the workers own the bot side of the job)."""
+    async def start(self, bot: Bot, runner: MediaRunner | None = None) -> None:
+        """Connect to Redis (`ojo worker` processes run the jobs, with their own runner)."""
         self._pool = await create_pool(self._settings, default_queue_name=self._queue_name)
 
     async def stop(self) -> None:

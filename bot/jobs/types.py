@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.analysis.submission import ForwardInfo, Submission
+from bot.analysis.submission import FileRef, ForwardInfo, Submission
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,7 @@ class MediaJob:
         message_id: int,
         context: Literal["private", "group"] = "private",
         user_hash: str = "",
+        status_message_id: int | None = None,
     ) -> MediaJob:
         """The job for a submission that carries a file."""
         if sub.file is None:
@@ -54,8 +55,21 @@ class MediaJob:
             caption=sub.text,
             context=context,
             user_hash=user_hash,
+            status_message_id=status_message_id,
             forward=cls.forward_dict(sub.forward),
             enqueued_at=time.time(),
+        )
+
+    def submission(self) -> Submission:
+        """The submission this job carries, as its door extracted it."""
+        return Submission(
+            kind=self.kind,  # type: ignore[arg-type]  # a Kind when made by for_submission
+            text=self.caption,
+            file=FileRef(self.file_id, self.file_unique_id, self.size),
+            forward=self.forward_info(),
+            lang=self.lang,
+            country=self.country,
+            chat_type=self.context,
         )
 
     def forward_info(self) -> ForwardInfo | None:

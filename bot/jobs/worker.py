@@ -5,100 +5,64 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from arq.connections import RedisSettings
 from arq.worker import Worker
-from telegram import Bot
+from telegram.ext import ExtBot
 
 from bot.jobs.redis_queue import JOB_FUNCTION, QUEUE_NAME
 from bot.jobs.types import MediaJob
 from bot.settings import Settings
 
-if TYPE_CHECKING:
-    from bot.analysis.pipeline import Analyzer
-
 logger = logging.getLogger(__name__)
 
 
-async def analyse_media(ctx: dict[str, Any], job: dict[str, Any]) -> str:
-    """The arq job: the same MediaRunner the in-process queue uses."""
-    from bot.jobs.runner import MediaRunner
+class WorkerState:
+    """What a worker process holds between jobs (arq passes its `ctx` dict to each job)."""
 
-    runner: MediaRunner = ctx["runner"]
-    verdict = await runner.run(ctx["bot"], MediaJob(**job))
+    def __init__(self, settings: Settings) -> None:
+        from bot.composition import build_services
+
+        self.deps = build_services(settings)
+        token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+        from bot.telegram_request import DEFAULTS, RetryingRequest
+
+        self.bot: ExtBot[None] = ExtBot(
+            token,
+            base_url=settings.telegram_api_url,
+            base_file_url=settings.telegram_file_url,
+            request=RetryingRequest(),
+            defaults=DEFAULTS,
+        )
+        self.tasks: list[asyncio.Task[None]] = []
+
+
+async def analyse_media(ctx: dict[str, Any], job: dict[str, Any]) -> str:
+    """The arq job: the same MediaRunner (and CheckService) the in-process queue uses."""
+    state: WorkerState = ctx["state"]
+    verdict = await state.deps.runner.run(state.bot, MediaJob(**job))
     return verdict.level if verdict else "error"
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
-    from bot.analysis.engines import EngineHolder, make_encoder
-    from bot.analysis.media_check import MediaChecker
-    from bot.analysis.pipeline import Analyzer
-    from bot.content.loader import DEFAULT_CONTENT_DIR, load_pack
-    from bot.delivery import Deliverer
-    from bot.groups.service import GroupService
-    from bot.i18n import load_messages
-    from bot.jobs.runner import MediaRunner
-    from bot.storage.db import create_engine, session_maker
-    from bot.telegram_request import RetryingRequest
+    from bot.composition import start_background
 
-    settings: Settings = ctx["settings"]
-    content = settings.content_dir or DEFAULT_CONTENT_DIR
-    pack = load_pack(content)
-    analyzer = Analyzer(
-        EngineHolder(pack, make_encoder(settings.paraphrase, settings.data_dir / "cache"))
-    )
-    engine = create_engine(settings.db_url)
-    db = session_maker(engine)
-    messages = load_messages(content)
-    # Group media verdicts are delivered here too: the same warning policy as in-process.
-    groups = GroupService.create(settings, db, messages, analyzer)
-    executor = ThreadPoolExecutor(max_workers=settings.media_workers)
-    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
-    bot = Bot(
-        token,
-        base_url=settings.telegram_api_url,
-        base_file_url=settings.telegram_file_url,
-        request=RetryingRequest(),
-    )
-    await bot.initialize()
-    ctx.update(
-        db_engine=engine,
-        executor=executor,
-        bot=bot,
-        runner=MediaRunner(
-            settings=settings,
-            checker=MediaChecker.for_bot(settings, analyzer),
-            db=db,
-            deliverer=Deliverer(messages, groups=groups),
-            executor=executor,
-        ),
-    )
-    await _start_pattern_sync(ctx, analyzer)
-
-
-async def _start_pattern_sync(ctx: dict[str, Any], analyzer: Analyzer) -> None:
-    """Moderator patterns reach workers too: sync now, then poll the revision."""
-    from bot.moderation.live import PatternSync, forget_moderator_audio
-
-    runner = ctx["runner"]  # the MediaRunner built above
-    items = runner.checker.items
-    sync = PatternSync(
-        runner.db, analyzer.engines, on_change=lambda: forget_moderator_audio(items)
-    )
-    await sync.sync()
-    ctx["pattern_sync"] = asyncio.create_task(sync.run(), name="ojo-pattern-sync")
+    state = WorkerState(ctx["settings"])
+    ctx["state"] = state
+    await state.bot.initialize()
+    # Moderator patterns reach workers too; counters are flushed from here like in the bot.
+    state.tasks = await start_background(state.deps)
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
-    task: asyncio.Task[None] | None = ctx.get("pattern_sync")
-    if task is not None:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-    await ctx["bot"].shutdown()
-    ctx["executor"].shutdown(wait=False, cancel_futures=True)
-    await ctx["db_engine"].dispose()
+    from bot.composition import close_services
+
+    state: WorkerState | None = ctx.get("state")
+    if state is None:
+        return
+    await state.bot.shutdown()
+    await close_services(state.deps, state.tasks)
 
 
 def make_worker(settings: Settings, *, burst: bool = False) -> Worker:

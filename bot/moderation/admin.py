@@ -20,7 +20,7 @@ from bot.storage.patterns import PatternRecord, PatternRepo, PatternStatus, Patt
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.deps import Deps
+    from bot.moderation.context import ModerationContext
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Change:
 class PatternAdmin:
     """Pattern administration, with the same gate and live sync as the review flow."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: ModerationContext) -> None:
         self.deps = deps
 
     async def rows(self, lang: str) -> list[PatternRow]:
@@ -103,7 +103,7 @@ class PatternAdmin:
             else:
                 version = await repo.set_status(pattern_id, status, actor, note=status)
             await _after_change(session, pattern_id, status)
-        await live.for_deps(self.deps).sync()
+        await self.deps.patterns.sync()
         return Change(version=version)
 
     async def rollback(self, pattern_id: str, to_version: int, actor_id: int) -> Change:
@@ -123,7 +123,7 @@ class PatternAdmin:
                 pattern_id, to_version, user_actor(actor_id)
             )
             await _after_change(session, pattern_id, old.status)
-        await live.for_deps(self.deps).sync()
+        await self.deps.patterns.sync()
         return Change(version=version)
 
     async def _gate(self, candidate: Pattern) -> list[Refusal]:
@@ -153,7 +153,7 @@ async def _after_change(session: AsyncSession, pattern_id: str, status: str) -> 
 class ModeratorAdmin:
     """Owners add and remove moderators; every change is audited."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: ModerationContext) -> None:
         self.deps = deps
 
     async def add(self, user_id: int, actor_id: int) -> ModeratorRecord:

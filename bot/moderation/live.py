@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,10 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.analysis.engines import EngineHolder
 from bot.content.models import Pattern
 from bot.storage.patterns import PatternRecord, PatternRepo
-
-if TYPE_CHECKING:
-    from bot.analysis.media_check import KnownAudio
-    from bot.deps import Deps
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 3.0  # how stale another process's pattern set may be after a moderator's change
@@ -79,17 +74,3 @@ class PatternSync:
             except Exception:  # a database hiccup must not stop future syncs
                 logger.exception("pattern sync failed")
             await asyncio.sleep(interval)
-
-
-def forget_moderator_audio(items: dict[str, KnownAudio]) -> None:
-    """Drop moderator-made audio items from a checker's memory so they are re-read."""
-    for item_id in [k for k, v in items.items() if v.origin == "moderator"]:
-        items.pop(item_id, None)
-
-
-def for_deps(deps: Deps) -> PatternSync:
-    """The sync of a bot process: its engine, and its media checker's audio item memory."""
-    items = deps.media.runner.checker.items
-    return PatternSync(
-        deps.db, deps.analyzer.engines, on_change=lambda: forget_moderator_audio(items)
-    )

@@ -7,20 +7,18 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from telegram import Bot
-from telegram.error import TelegramError
 
 from bot.analysis.submission import MEDIA_KINDS
 from bot.content.models import Localized, Pattern
-from bot.errors import MediaError, ModelError
 from bot.matching.langdetect import detect_language
 from bot.moderation import live
 from bot.moderation.drafts import pattern_from_draft, propose_draft, with_phrases
 from bot.moderation.proposals import CorpusIndex, propose_phrases
+from bot.moderation.recordings import fingerprint, listen
 from bot.moderation.safety import LegitText, Refusal, gate, legit_texts, solo_engine
 from bot.moderation.store import Draft, ModerationStore
 from bot.storage.audit import AuditRepo, user_actor
@@ -29,8 +27,7 @@ from bot.storage.patterns import PatternRepo
 from bot.storage.reports import ReportRecord, ReportRepo, ReportStatus
 
 if TYPE_CHECKING:
-    from bot.analysis.fingerprint import Landmarks
-    from bot.deps import Deps
+    from bot.moderation.context import ModerationContext
 
 logger = logging.getLogger(__name__)
 MAX_EXAMPLE = 1000  # characters of a report kept as the new pattern's example
@@ -52,7 +49,7 @@ class Outcome:
         return self.version is not None
 
 
-async def legit_corpus(deps: Deps) -> tuple[LegitText, ...]:
+async def legit_corpus(deps: ModerationContext) -> tuple[LegitText, ...]:
     """The false-alarm corpus: shipped messages plus reports marked legit."""
     async with deps.db() as session:
         reports = await ModerationStore(session).legit_reports()
@@ -60,15 +57,14 @@ async def legit_corpus(deps: Deps) -> tuple[LegitText, ...]:
 
 
 async def vet(
-    deps: Deps, candidate: Pattern, corpus: tuple[LegitText, ...] | None = None
+    deps: ModerationContext, candidate: Pattern, corpus: tuple[LegitText, ...] | None = None
 ) -> list[Refusal]:
     """Run the safety gate on a pattern about to go live (in a thread: it is CPU work)."""
     engines = deps.analyzer.engines
     corpus = corpus if corpus is not None else await legit_corpus(deps)
     # The holder's sentence encoder (None when the paraphrase layer is off): the gate must see
     # the paraphrase hits a live engine would make.
-    encoder = getattr(engines, "_encoder", None)
-    build = solo_engine(engines.pack.engine, encoder)
+    build = solo_engine(engines.pack.engine, engines.encoder)
     # Its own thread, not the analyzer's: a first gate with the paraphrase layer embeds the
     # whole corpus (seconds), and people's checks must not wait behind it.
     return await asyncio.to_thread(gate, engines.pack, build, candidate, corpus)
@@ -82,7 +78,7 @@ def content_of(report: ReportRecord) -> str:
 class Review:
     """Report-queue actions; every pattern change is versioned, audited, gated and synced."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: ModerationContext) -> None:
         self.deps = deps
 
     async def report(self, report_id: int) -> ReportRecord | None:
@@ -99,11 +95,11 @@ class Review:
         """Make sure a voice report has a transcript (only flagged notes come with one)."""
         if report.transcript or report.kind not in MEDIA_KINDS or not report.file_id:
             return report
-        heard = await self._listen(bot, report.file_id, transcribe=True)
-        if heard is None or heard[1] is None:
+        heard = await listen(self.deps, bot, report, transcribe=True)
+        if heard is None or heard.transcript is None:
             return report
         async with self.deps.db() as session, session.begin():
-            await ModerationStore(session).enrich_report(report.id, transcript=heard[1])
+            await ModerationStore(session).enrich_report(report.id, transcript=heard.transcript)
         return await self.report(report.id) or report
 
     async def corpus(self) -> tuple[LegitText, ...]:
@@ -254,63 +250,9 @@ class Review:
             # Cached analyses of unflagged notes dropped their transcript (privacy), so a new
             # phrase could never reach them: let them be analysed afresh.
             await VerdictCacheRepo(session).invalidate_all()
-        fingerprinted = await self._fingerprint(bot, report, candidate)
-        await live.for_deps(self.deps).sync()
+        fingerprinted = await fingerprint(self.deps, bot, report, candidate)
+        await self.deps.patterns.sync()
         return Outcome(candidate.id, version, (), fingerprinted)
-
-    async def _fingerprint(self, bot: Bot, report: ReportRecord, pattern: Pattern) -> bool:
-        """Store the reported recording's landmarks as a known item of this pattern."""
-        if report.kind not in MEDIA_KINDS or not report.file_id:
-            return False
-        heard = await self._listen(bot, report.file_id, transcribe=False)
-        if heard is None or len(heard[0]) == 0:
-            return False
-        from bot.storage.fingerprints import AudioItemDTO, FingerprintStore
-
-        lm, _transcript, duration = heard
-        item_id = f"mod-r{report.id}"
-        store = FingerprintStore(self.deps.db)
-        if await store.get(item_id) is not None:
-            await store.remove(item_id)  # re-attached elsewhere: the newest decision wins
-        item = AudioItemDTO(
-            id=item_id,
-            title=pattern.title.es,
-            pattern_id=pattern.id,
-            category=pattern.category,
-            verdict="scam",
-            origin="moderator",
-            provenance=f"report #{report.id}, reviewed by a moderator",
-            duration_s=duration,
-            n_hashes=len(lm),
-            created_at=datetime.now(UTC),
-        )
-        await store.add(item, lm)
-        async with self.deps.db() as session, session.begin():
-            await ModerationStore(session).enrich_report(report.id, audio_item_id=item_id)
-        return True
-
-    async def _listen(
-        self, bot: Bot, file_id: str, *, transcribe: bool
-    ) -> tuple[Landmarks, str | None, float] | None:
-        """Download and decode a reported file (and transcribe it); None if that fails."""
-        runner = self.deps.media.runner
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(self.deps.settings.media_timeout):
-                data = bytes(await (await bot.get_file(file_id)).download_as_bytearray())
-                audio, lm, timings = await loop.run_in_executor(
-                    runner.executor, runner.checker.decode, data
-                )
-                transcript = None
-                if transcribe:
-                    analysis = await loop.run_in_executor(
-                        runner.executor, runner.checker.transcribe, audio, timings
-                    )
-                    transcript = analysis.transcript or ""
-        except (TelegramError, MediaError, ModelError, TimeoutError) as exc:
-            logger.warning("could not listen to a reported file: %s", type(exc).__name__)
-            return None
-        return lm, transcript, audio.duration
 
     def _preset(self, pattern_id: str) -> Pattern | None:
         pack = self.deps.analyzer.engines.pack

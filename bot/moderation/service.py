@@ -4,28 +4,28 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.content.loader import DEFAULT_CONTENT_DIR
-from bot.i18n import Messages, load_messages
+from bot.i18n import Messages
 from bot.moderation import trends
+from bot.privacy import false_alarm_alert_key, fingerprint_item, text_key
 from bot.render import esc
+from bot.services.reports import ReportItem, add_report
 from bot.settings import Settings
 from bot.storage.moderation import ModeratorRepo
 from bot.storage.reports import ReportRecord, ReportRepo
 from bot.storage.sightings import SightingRepo
 
 if TYPE_CHECKING:
-    from bot.analysis.fingerprint import Landmarks
-    from bot.jobs.types import MediaJob
+    from bot.analysis.fingerprint import FingerprintHit
+    from bot.analysis.submission import Submission
     from bot.verdict import Verdict
 
 logger = logging.getLogger(__name__)
@@ -37,14 +37,12 @@ TREND_REPORTER = "trend"  # reporter_hash of reports opened by a trend alert (no
 class Moderation:
     """Who moderates, and how moderators hear about reports, trends and false alarms."""
 
-    def __init__(self, settings: Settings, db: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, settings: Settings, db: async_sessionmaker[AsyncSession], messages: Messages
+    ) -> None:
         self.settings = settings
         self.db = db
-
-    @cached_property
-    def messages(self) -> Messages:
-        """The bot's strings (loaded on first use: workers build this object per job)."""
-        return load_messages(self.settings.content_dir or DEFAULT_CONTENT_DIR)
+        self.messages = messages
 
     async def role_of(self, user_id: int) -> str | None:
         """'owner' for OJO_MODERATORS, else the role stored in the database, else None."""
@@ -79,7 +77,7 @@ class Moderation:
         if self.settings.moderator_chat is None:
             return
         now = datetime.now(UTC)
-        key = f"fa:{content_key}"[:128]
+        key = false_alarm_alert_key(content_key)
         async with self.db() as session, session.begin():
             repo = SightingRepo(session)
             # Once per trend window and content: every further vote would be noise.
@@ -149,18 +147,21 @@ class Moderation:
                 return None
             # A chain forwarded by this many people is no longer a private conversation: keep it
             # (with the usual report retention) so moderators can review it like a report.
-            report_id = await ReportRepo(session).add(
-                reporter_hash=TREND_REPORTER,
-                source="group" if source == "group" else "private",
+            item = ReportItem(
                 kind=kind,
-                verdict_json=json.dumps(verdict.to_dict() if verdict else {}, ensure_ascii=False),
-                consent_at=now,
-                retention=timedelta(days=s.report_retention_days),
                 text=text,
-                transcript=verdict.transcript if verdict else None,
                 file_id=file_id,
                 file_unique_id=file_unique_id,
-                audio_item_id=content_key.removeprefix("fp:") if file_id else None,
+                verdict=verdict,
+                audio_item_id=fingerprint_item(content_key) if file_id else None,
+            )
+            report_id = await add_report(
+                session,
+                item,
+                reporter_hash=TREND_REPORTER,
+                source="group" if source == "group" else "private",
+                retention_days=s.report_retention_days,
+                now=now,
             )
         logger.info("trend alert: %s seen by %d users (report %d)", kind, count, report_id)
         t = self.messages.t
@@ -178,33 +179,39 @@ class Moderation:
         await self._post(bot, alert, review_button(self.messages, report_id, now=True))
         return count
 
-    async def media_sighting(self, bot: Bot, job: MediaJob, verdict: Verdict | None) -> None:
-        """A media check finished: count its sender under the recording's trend key."""
-        if verdict is None or self.settings.moderator_chat is None or verdict.level == "scam":
+    async def seen(
+        self, bot: Bot, sub: Submission, verdict: Verdict, *, user_hash: str, source: str
+    ) -> None:
+        """A check finished: count its sender under the item's trend key (texts and media)."""
+        if self.settings.moderator_chat is None or not user_hash or verdict.level == "scam":
             return
-        try:
-            key = await trends.audio_key(self.db, job.file_unique_id)
-        except SQLAlchemyError:
-            logger.exception("could not resolve a trend key")
-            return
+        file = sub.file
+        if file is None:
+            key = text_key(sub.text or "")
+        else:
+            try:  # a re-encoded copy counts with the recording it matched
+                key = await trends.audio_key(self.db, file.file_unique_id)
+            except SQLAlchemyError:
+                logger.exception("could not resolve a trend key")
+                return
         await self.sighting(
             bot,
             key,
-            job.user_hash,
-            job.kind,
+            user_hash,
+            sub.kind,
             verdict=verdict,
-            text=job.caption,
-            file_id=job.file_id,
-            file_unique_id=job.file_unique_id,
-            source=job.context,
+            text=sub.text,
+            file_id=file.file_id if file else None,
+            file_unique_id=file.file_unique_id if file else None,
+            source=source,
         )
 
-    async def note_audio(self, file_unique_id: str, lm: Landmarks) -> None:
+    async def note_audio(self, file_unique_id: str, hits: Sequence[FingerprintHit]) -> None:
         """A new file was fingerprinted: if it is a copy of an earlier note, link the two."""
-        if self.settings.moderator_chat is None or len(lm) == 0:
+        if self.settings.moderator_chat is None or not hits:
             return
         try:
-            await trends.remember_copy(self.db, file_unique_id, lm)
+            await trends.remember_copy(self.db, file_unique_id, hits)
         except SQLAlchemyError:  # best effort, like every trend step
             logger.exception("could not link a copy of a forwarded note")
 
@@ -213,7 +220,7 @@ class Moderation:
         if chat is None:
             return
         try:
-            await bot.send_message(chat, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await bot.send_message(chat, text, reply_markup=markup)
         except TelegramError as exc:
             logger.warning("could not post to the moderators' chat: %s", exc)
 

@@ -41,7 +41,11 @@ def create_engine(url: str) -> AsyncEngine:
     # BEGIN IMMEDIATE several connections would queue on the file lock through SQLite's
     # sleeping busy handler (measured: 2 updates/s with 40 concurrent chats) instead of
     # on the pool's FIFO queue (every statement here takes well under a millisecond).
-    engine = _create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
+    if database in ("", ":memory:"):
+        # In memory (`ojo check`): SQLAlchemy keeps one connection (StaticPool), the database.
+        engine = _create_async_engine(url)
+    else:
+        engine = _create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
     event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
     return engine

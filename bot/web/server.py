@@ -7,13 +7,13 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.metrics import QUEUE, UPDATES, VERDICTS
 
 logger = logging.getLogger(__name__)
 
-UPDATES = Counter("ojo_updates_total", "Telegram updates received")
-VERDICTS = Counter("ojo_verdicts_total", "Verdicts given", ["kind", "level"])
-QUEUE = Gauge("ojo_media_queue", "Media jobs waiting or running")
+__all__ = ["QUEUE", "UPDATES", "VERDICTS", "WEBHOOK_PATH", "build_web_app"]
 WEBHOOK_PATH = "/telegram/webhook"
 
 HealthCheck = Callable[[], Awaitable[dict[str, object]]]

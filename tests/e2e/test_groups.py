@@ -123,6 +123,37 @@ def sends(bot: Harness, chat_id: int) -> list[SentMessage]:
     return [m for m in bot.sent_to(chat_id) if m.method == "sendMessage"]
 
 
+async def settled(bot: Harness, group: JSON) -> SentMessage:
+    """Wait for the bot to finish everything pushed to a group so far, on a positive event.
+
+    Updates in one chat are handled in order, so once a member's /settings typed now has been
+    answered, every earlier update was handled: a slow bot makes this wait, never pass.
+    Returns that answer (callers leave it out of what they count).
+    """
+    member = person("es", "Sonda")
+    bot.fake.set_chat_member(group["id"], member["id"], "member")
+    probe = command("/settings", group, member)
+    bot.fake.push_update(probe)
+    probe_id = probe["message"]["message_id"]
+
+    def answered() -> list[SentMessage]:
+        return [m for m in sends(bot, group["id"]) if replied_to_id(m) == probe_id]
+
+    [answer] = await bot.fake.wait_for(answered, timeout=30)
+    return answer
+
+
+def replied_to_id(message: SentMessage) -> int | None:
+    """The id of the message a bot message replies to, if it replies."""
+    reply = message.params.get("reply_parameters")
+    return int(reply["message_id"]) if isinstance(reply, dict) else None
+
+
+def warnings_in(bot: Harness, chat_id: int, probe: SentMessage) -> list[SentMessage]:
+    """Messages the bot sent in a chat, without the answer to the settled() probe."""
+    return [m for m in sends(bot, chat_id) if m is not probe]
+
+
 async def open_settings(bot: Harness, group: JSON, admin: JSON) -> SentMessage:
     """An admin types /settings and gets the menu."""
     bot.fake.set_chat_member(group["id"], admin["id"], "administrator", can_change_info=True)
@@ -241,8 +272,8 @@ async def test_a_legitimate_forward_gets_no_answer_at_all(shared_bot: Harness) -
     shared_bot.fake.push_update(scam)
     [only] = await shared_bot.answers(group["id"])
     assert replied_to(only) == scam["message"]["message_id"]
-    await asyncio.sleep(0.3)
-    assert len(sends(shared_bot, group["id"])) == 1
+    probe = await settled(shared_bot, group)
+    assert warnings_in(shared_bot, group["id"], probe) == [only]
 
 
 async def test_the_same_scam_forwarded_again_the_same_day_is_not_warned_twice(
@@ -258,8 +289,8 @@ async def test_the_same_scam_forwarded_again_the_same_day_is_not_warned_twice(
     first, second = await shared_bot.answers(group["id"], 2)
     assert replied_to(second) != again["message"]["message_id"]
     assert first.text != second.text
-    await asyncio.sleep(0.3)
-    assert len(sends(shared_bot, group["id"])) == 2
+    probe = await settled(shared_bot, group)
+    assert len(warnings_in(shared_bot, group["id"], probe)) == 2
 
 
 async def test_members_pressing_not_a_scam_are_counted_once_each(shared_bot: Harness) -> None:
@@ -417,8 +448,9 @@ async def test_a_muted_bot_stays_silent_until_unmuted(shared_bot: Harness) -> No
     shared_bot.fake.push_update(after)
     menu_and_warning = await shared_bot.answers(group["id"], 2)
     assert replied_to(menu_and_warning[1]) == after["message"]["message_id"]
-    await asyncio.sleep(0.3)
-    warnings = [m for m in sends(shared_bot, group["id"]) if m.text and m.text.startswith("🚨")]
+    probe = await settled(shared_bot, group)
+    sent = warnings_in(shared_bot, group["id"], probe)
+    warnings = [m for m in sent if m.text and m.text.startswith("🚨")]
     assert len(warnings) == 1  # the scam sent while muted was never warned about
 
 

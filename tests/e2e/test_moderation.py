@@ -668,7 +668,8 @@ async def test_an_ojo_worker_loads_moderator_patterns_at_start_and_follows_chang
         ctx: dict[str, Any] = {"settings": config}
         await worker._startup(ctx)
         try:
-            engines = ctx["runner"].checker.analyzer.engines
+            state: worker.WorkerState = ctx["state"]  # arq's ctx holds one typed object
+            engines = state.deps.analyzer.engines
             assert engines.engine.analyze("una tasa por cada maceta en el balcón").level == "scam"
             await save(config.db_url, "farolas-r2", {"multa por farola": 0.6, "sin bombilla": 0.5})
             await fake.wait_for(
@@ -677,4 +678,4 @@ async def test_an_ojo_worker_loads_moderator_patterns_at_start_and_follows_chang
             )
         finally:
             await worker._shutdown(ctx)
-        assert ctx["pattern_sync"].done()
+        assert all(task.done() for task in state.tasks)  # the pattern sync stopped

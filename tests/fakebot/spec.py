@@ -23,6 +23,12 @@ _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 _INT_RANGE = 2**63
 
 
+# python-telegram-bot's Defaults(parse_mode=...) add `parse_mode` to every method built on its
+# _send_message, including editMessageReplyMarkup, which has no such parameter; Telegram
+# ignores it. Only these exact pairs are let through: any other unknown parameter is an error.
+SENT_BY_PTB_DEFAULTS = frozenset({("editmessagereplymarkup", "parse_mode")})
+
+
 class SpecError(ValueError):
     """A value, a call or an object does not match the Bot API spec."""
 
@@ -110,6 +116,8 @@ class BotApiSpec:
         params: dict[str, object] = {}
         for name, value in raw.items():
             field = definition.fields.get(name)
+            if field is None and (definition.name.lower(), name) in SENT_BY_PTB_DEFAULTS:
+                continue  # Telegram ignores it; PTB adds it to every _send_message call
             if field is None:
                 if isinstance(value, Upload) and name in attached:
                     params[name] = value

@@ -10,7 +10,6 @@ from typing import Any
 from aiohttp import web
 
 from bot.content.models import CATEGORIES, Pattern
-from bot.moderation import live
 from bot.moderation.admin import Change, PatternAdmin
 from bot.moderation.drafts import SEVERITIES
 from bot.moderation.review import vet
@@ -126,7 +125,7 @@ class PatternPages:
             )
             # Cached analyses of unflagged notes dropped their transcript: analyse afresh.
             await VerdictCacheRepo(session).invalidate_all()
-        await live.for_deps(self.site.deps).sync()
+        await self.site.deps.patterns.sync()
         return await self.show(request, ctx, done=ctx.t("done.saved", id=pid, version=version))
 
     async def rollback(self, request: web.Request, ctx: Ctx) -> web.StreamResponse:

@@ -1,0 +1,1 @@
+"""Services between the handlers and the analysis: the one check path, reports, memory."""
