@@ -74,6 +74,14 @@ def cases(pack: ContentPack, root: Path) -> list[Case]:
     return out
 
 
+def data_version(data: list[Case]) -> str:
+    """A short hash of the labelled messages: the scorer's version names what it was fitted on."""
+    digest = hashlib.sha256()
+    for c in data:
+        digest.update(f"{c.scam}|{c.via}|{c.text}\n".encode())
+    return digest.hexdigest()[:12]
+
+
 def matrix(engine: Engine, data: list[Case]) -> np.ndarray:
     """Feature vectors in feature_names() order."""
     names = feature_names()
@@ -129,9 +137,6 @@ def main(argv: list[str] | None = None) -> int:
     t_scam, t_susp = thresholds(oof, y)
     model = LogisticRegression(C=c_value, max_iter=5000).fit(x, y)
     weights = {names[j]: round(float(w), 4) for j, w in zip(learned, model.coef_[0], strict=True)}
-    digest = hashlib.sha256()
-    for c in data:
-        digest.update(f"{c.scam}|{c.via}|{c.text}\n".encode())
     oof_scam = oof[y == 1]
     oof_legit = oof[y == 0]
     metrics = {
@@ -147,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         key = f"{c.source}:{'scam' if c.scam else 'legit'}"
         counts[key] = counts.get(key, 0) + 1
     doc = {
-        "version": digest.hexdigest()[:12],
+        "version": data_version(data),
         "intercept": round(float(model.intercept_[0]), 4),
         "weights": dict(sorted(weights.items())),
         "fixed": FIXED,
