@@ -52,8 +52,13 @@ format: venv ## format the code
 validate: venv ## validate the content packs and run every pattern's examples
 	$(BIN)/ojo content validate
 
-eval: venv ## precision / recall / false alarms on examples, corpus and the labelled test set
+eval: venv ## quality on examples, corpus, held-apart sets, and the real messages of ../shared/realdev
 	$(BIN)/python -m bench.evaluate
+	@if [ -d ../shared/realdev ]; then \
+	  $(BIN)/python -m bench.score_csv ../shared/realdev/es_reported_sms_2018_2020.csv \
+	    --labels bench/labels/realdev_es.csv --misses 0; \
+	  $(BIN)/python -m bench.score_csv ../shared/realdev/en_smishx_mit.csv --misses 0; \
+	fi
 
 train: venv ## fit the learned scorer on our own labelled messages (writes content/scorer.yaml)
 	$(BIN)/python -m bench.train
