@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extractOne
 
+from bot.matching.phrases import normalized_variants
+
 MIN_WORD = 4  # shorter words are too ambiguous to correct
 MIN_SUFFIX = 5  # "sumbizum" -> "sum bizum" only for vocabulary words this long
 _RULES = (
@@ -39,6 +41,15 @@ def sound_key(word: str) -> str:
     for rx, repl in _RULES:
         key = rx.sub(repl, key)
     return key
+
+
+def vocabulary(phrases: Iterable[str]) -> set[str]:
+    """Words worth repairing in transcripts: every word of the engine's phrase templates."""
+    words: set[str] = set()
+    for phrase in phrases:
+        for variant in normalized_variants(phrase)[:64]:
+            words.update(variant.split())
+    return words
 
 
 class AsrRepair:

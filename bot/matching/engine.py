@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import re2
 
 from bot.content.models import EngineConfig, Example, Pattern
-from bot.matching.asr import AsrRepair
-from bot.matching.explain import choose_family, family_hits, reasons
+from bot.matching.asr import AsrRepair, vocabulary
+from bot.matching.decide import Decision, noisy_or
 from bot.matching.features import PatternFacts, extract
 from bot.matching.langdetect import detect_language
 from bot.matching.links import find_links, find_phones, phone_digits
@@ -20,7 +20,7 @@ from bot.matching.paraphrase import Encoder, ParaphraseIndex
 from bot.matching.phrases import PhraseIndex, normalized_variants
 from bot.matching.scorer import Scorer
 from bot.matching.signals import SignalDetector
-from bot.matching.types import EngineResult, Hit, Level, Match, Reason, SignalHit, Via
+from bot.matching.types import EngineResult, Hit, Level, Match, SignalHit, Via
 from bot.matching.windows import windows
 
 # Evidence from infrastructure a pattern lists (a known scam domain or phone number) is strong.
@@ -68,7 +68,9 @@ class Engine:
                 self._families.append(p)
             self._add(p)
         self._index.build()
-        self._asr = AsrRepair(_vocabulary(config, self._compiled))
+        lexicon = [p for lex in config.lexicon.values() for p in [*lex.es, *lex.en]]
+        phrases = [phrase for c in self._compiled for phrase, _ in c.phrases]
+        self._asr = AsrRepair(vocabulary([*lexicon, *phrases]))
         # Only these need a per-pattern pass; the rest are found through the phrase index.
         self._with_regex_or_phone = [
             i for i, c in enumerate(self._compiled) if c.regexes or c.phones
@@ -179,8 +181,19 @@ class Engine:
         language = lang_hint or detect_language(r.norm_text)
         ordered = tuple(sorted(r.signals.values(), key=lambda s: s.id))
         if self.scorer is None:
-            return self._noisy_or(r.scored, r.signals, via, language, ordered)
-        return self._learned(self.scorer, r, via, language, ordered)
+            th = self.config.thresholds
+            matches = [
+                self._match(i, score, "scam" if score >= th.scam else "suspicious", h, via)
+                for i, (score, h) in r.scored
+                if score >= th.suspicious
+            ]
+            risk = self.signals.risk(r.signals)
+            return noisy_or(matches, risk, self.config, language, ordered)
+        specific, facts = self._facts(r.scored)
+        named = [(self._match(i, score, "suspicious", h, via), score) for i, score, h in specific]
+        decision = Decision(self.scorer, self._families, self.config.thresholds.suspicious)
+        facts = PatternFacts(facts.rule_max, facts.rule_hits, r.para_max)
+        return decision.decide(r.signals, r.lure, facts, named, via, r.words, language, ordered)
 
     def _read(
         self,
@@ -297,90 +310,6 @@ class Engine:
         match_via: Via = {"domain": "link", "phone": "phone"}.get(strongest.kind, via)  # type: ignore[assignment]
         return Match(p.id, p.category, p.severity, round(score, 4), level, match_via, hits)
 
-    def _noisy_or(
-        self,
-        scored: list[tuple[int, tuple[float, tuple[Hit, ...]]]],
-        signals: dict[str, SignalHit],
-        via: Via,
-        language: str,
-        ordered: tuple[SignalHit, ...],
-    ) -> EngineResult:
-        """Hand-set weights (a content pack without a trained scorer): noisy-OR thresholds."""
-        th = self.config.thresholds
-        matches = [
-            self._match(i, s, "scam" if s >= th.scam else "suspicious", h, via)
-            for i, (s, h) in scored
-            if s >= th.suspicious
-        ]
-        matches.sort(key=lambda m: (-m.score, m.pattern_id))
-        level: Level = matches[0].level if matches else "no_match"
-        score = matches[0].score if matches else 0.0
-        risk = self.signals.risk(signals)
-        if level == "no_match" and risk >= self.config.signals_suspicious:
-            level = "suspicious"
-        score = max(score, risk * th.scam)  # signals alone never reach scam
-        return EngineResult(level, round(score, 4), language, tuple(matches), ordered)
-
-    def _learned(
-        self,
-        scorer: Scorer,
-        r: _Reading,
-        via: Via,
-        language: str,
-        ordered: tuple[SignalHit, ...],
-    ) -> EngineResult:
-        """The learned scorer decides the level; the patterns and the lure name the scam."""
-        specific, facts = self._facts(r.scored)
-        facts = PatternFacts(facts.rule_max, facts.rule_hits, r.para_max)
-        lure = r.lure
-        features = extract(r.signals, lure, facts, via=via, words=r.words)
-        score = scorer.score(features)
-        t_scam, t_susp = scorer.thresholds
-        p = score.probability
-        level: Level = "scam" if p >= t_scam else "suspicious" if p >= t_susp else "no_match"
-        top_features = score.top()
-        if level == "no_match":
-            return EngineResult(level, round(p, 4), language, (), ordered, (), top_features)
-        th = self.config.thresholds
-        named = [
-            self._match(i, s, "suspicious", h, via) for i, s, h in specific if s >= th.suspicious
-        ]
-        family = choose_family(self._families, lure)
-        pattern_share = sum(c for n, c in score.contributions if n in _PATTERN_FEATURES and c > 0)
-        lure_share = sum(c for n, c in score.contributions if n not in _PATTERN_FEATURES and c > 0)
-        if family is not None:
-            fam = Match(
-                family.id,
-                family.category,
-                family.severity,
-                0.0,
-                "suspicious",
-                "link" if any(not lk.official for lk in lure.links) else via,
-                family_hits(family, lure),
-            )
-            if named and pattern_share >= lure_share:
-                named.append(fam)
-            else:
-                named.insert(0, fam)
-        if named:
-            first = named[0]
-            named[0] = Match(
-                first.pattern_id,
-                first.category,
-                first.severity,
-                round(p, 4),
-                level,
-                first.via,
-                first.hits,
-            )
-        explained: tuple[Reason, ...] = reasons(lure, score)
-        return EngineResult(
-            level, round(p, 4), language, tuple(named), ordered, explained, top_features
-        )
-
-
-_PATTERN_FEATURES = frozenset({"rule_max", "rule_strong", "rule_hits", "para"})
-
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
@@ -398,17 +327,3 @@ def _worse(a: EngineResult, b: EngineResult) -> EngineResult:
     """The more alarming of two readings of the same message."""
     order = {"no_match": 0, "suspicious": 1, "scam": 2}
     return b if (order[b.level], b.score) > (order[a.level], a.score) else a
-
-
-def _vocabulary(config: EngineConfig, compiled: Sequence[_Compiled]) -> set[str]:
-    """Words worth repairing in transcripts: the lexicons' and the patterns' own."""
-    words: set[str] = set()
-    for lex in config.lexicon.values():
-        for phrase in [*lex.es, *lex.en]:
-            for variant in normalized_variants(phrase):
-                words.update(variant.split())
-    for c in compiled:
-        for phrase, _ in c.phrases:
-            for variant in normalized_variants(phrase)[:64]:
-                words.update(variant.split())
-    return words
