@@ -44,18 +44,22 @@ _LINK_FEATURES = frozenset(
 def reasons(lure: LureReport, score: Score) -> tuple[Reason, ...]:
     """Sentences a person understands, for the facts that raised the score."""
     raised = {name for name, c in score.contributions if c > 0}
-    out: list[Reason] = []
-    if raised & _LINK_FEATURES:
-        out.extend(_link_reasons(lure, raised))
-    for claim, words in lure.claims.items():
-        if raised & {f"claim_{claim}", "threat", "x_threat_link", "x_brand_threat"} or any(
-            claim in f for f in raised if f.startswith("x_")
-        ):
-            out.append(Reason(f"claim.{claim}", (("words", words[0]),)))
-    for action, words in lure.actions.items():
-        if f"act_{action}" in raised:
-            out.append(Reason(f"action.{action}", (("words", words[0]),)))
-    return tuple(out[:MAX_REASONS])
+    links = _link_reasons(lure, raised) if raised & _LINK_FEATURES else []
+    claims = [
+        Reason(f"claim.{claim}", (("words", words[0]),))
+        for claim, words in lure.claims.items()
+        if raised & {f"claim_{claim}", "threat", "x_threat_link", "x_brand_threat"}
+        or any(claim in f for f in raised if f.startswith("x_"))
+    ]
+    actions = [
+        Reason(f"action.{action}", (("words", words[0]),))
+        for action, words in lure.actions.items()
+        if f"act_{action}" in raised
+    ]
+    # Most telling first: who it claims to be against where it links, what it claims, what it
+    # asks; then the remaining facts about the link.
+    ordered = [*links[:1], *claims[:2], *actions[:1], *links[1:], *claims[2:], *actions[1:]]
+    return tuple(ordered[:MAX_REASONS])
 
 
 def _link_reasons(lure: LureReport, raised: set[str]) -> list[Reason]:
@@ -66,7 +70,8 @@ def _link_reasons(lure: LureReport, raised: set[str]) -> list[Reason]:
         out.append(Reason("link_not_brand", (("brand", brand.name), ("host", link.host))))
     for link in lure.links:
         fake = link.brand_subdomain or link.imitates
-        if fake and raised & {"link_imitates", "link_brand_subdomain"}:
+        same = pair is not None and pair[1].host == link.host
+        if fake and not same and raised & {"link_imitates", "link_brand_subdomain"}:
             out.append(Reason("link_imitates", (("brand", fake), ("host", link.host))))
             break
     if "x_claim_random" in raised and pair is None:
