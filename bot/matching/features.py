@@ -10,23 +10,22 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.content.models import LURE_ACTIONS, LURE_CLAIMS, LURE_CUES
+from bot.content.models import LURE_ACTIONS, LURE_CLAIMS, LURE_CUES, SIGNAL_IDS
 from bot.matching.lure import LureReport
 
 THREATS = ("account_locked", "suspicious_activity", "update_data", "expiry", "transaction_alert")
-TEXT_SIGNALS = (
-    "urgency",
-    "secrecy",
-    "payment",
-    "money_amount",
-    "code_request",
-    "new_number",
-    "authority",
-    "remote_access",
-    "chain_forward",
-    "phone_number",
-    "messaging_link",
-)
+# Signals that count on their own; the link ones are replaced by the richer lure link facts, and
+# the forward ones by FORWARD_FEATURES.
+_NOT_TEXT = {
+    "link",
+    "shortener",
+    "odd_tld",
+    "lookalike_domain",
+    "old_forward",
+    "known_scam_source",
+    "forward_hidden",
+}
+TEXT_SIGNALS = tuple(s for s in SIGNAL_IDS if s not in _NOT_TEXT)
 # Facts no labelled message carries (Telegram's forward metadata): their weights are hand-set
 # in content/scorer.yaml `fixed`, small enough that they never make a verdict on their own.
 FORWARD_FEATURES = ("fwd_old", "fwd_hidden", "fwd_known_source")
