@@ -10,7 +10,8 @@ from telegram.ext import ContextTypes
 
 from bot.analysis.submission import Submission
 from bot.deps import Deps
-from bot.keyboards import consent_keyboard
+from bot.keyboards import COUNTRIES, consent_keyboard
+from bot.privacy import short
 from bot.render import esc
 from bot.storage.false_alarms import FalseAlarmRepo
 from bot.storage.users import UserRepo
@@ -52,8 +53,9 @@ class Buttons:
             await reply_html(
                 original,
                 t(prefs.lang, "report.consent", days=days),
+                # The handle is ours, made from the message itself, never the pressed data.
                 reply_markup=consent_keyboard(
-                    self.deps.messages, prefs.lang, query.data.split(":")[2]
+                    self.deps.messages, prefs.lang, short(sub.content_key)
                 ),
             )
         elif action == "repok":
@@ -65,6 +67,8 @@ class Buttons:
             async with self.deps.db() as session, session.begin():
                 fresh = await FalseAlarmRepo(session).add_vote(sub.content_key, None, voter)
             await query.answer(t(prefs.lang, "false_alarm.done" if fresh else "false_alarm.again"))
+        else:  # a forged or outdated action: answered, nothing done
+            await query.answer()
 
     async def _all_tips(
         self, query: CallbackQuery, original: Message, sub: Submission, prefs: Prefs
@@ -102,7 +106,10 @@ class Buttons:
         if query is None or query.data is None:
             return
         code = query.data.split(":", 1)[1]
-        country = None if code == "none" else code.upper()[:2]
+        if code != "none" and code not in COUNTRIES:  # forged: only our own buttons count
+            await query.answer()
+            return
+        country = None if code == "none" else code
         async with self.deps.db() as session, session.begin():
             await UserRepo(session).set_country(query.from_user.id, country)
         forget_cached_prefs(query.from_user.id)

@@ -11,6 +11,7 @@ from telegram import (
     MessageEntity,
     Update,
 )
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     ContextTypes,
@@ -24,7 +25,7 @@ from bot.groups.texts import (
     greeting,
     warning_keyboard,
 )
-from bot.privacy import HANDLE_CHARS, handle_key
+from bot.privacy import HANDLE_CHARS
 from bot.render import render_verdict
 from bot.services.check import Queued, Where, telegram_files
 from handlers.common import prefs_for, reply_html
@@ -143,17 +144,24 @@ class Groups:
     # ----- warning buttons and Details -----
 
     async def on_not_scam(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """g:fa:<content key>: any member may say a warning was wrong; votes are counted."""
+        """g:fa:…: a member says a warning was wrong; counted once per member and warning.
+
+        Only a press on a warning Ojo posted in that group counts: the button's data is never
+        trusted (a forged press in a private chat, or on another message, counts nothing).
+        """
         query = update.callback_query
         if query is None or query.data is None or query.message is None:
             return
-        chat_id = query.message.chat.id
-        key = query.data.removeprefix("g:fa:")
-        if key.startswith("#"):  # a content key too long for callback data: its handle
-            key = handle_key(key[1:])
+        chat = query.message.chat
         voter = self.deps.user_hash(query.from_user.id)
-        fresh, count = await self.service.vote_not_scam(key, chat_id, voter)
-        lang = policy.group_language(await self.service.group(chat_id))
+        counted = None
+        if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+            counted = await self.service.vote_not_scam(chat.id, query.message.message_id, voter)
+        lang = policy.group_language(await self.service.group(chat.id))
+        if counted is None:
+            await query.answer(self.deps.messages.t(lang, "group.not_scam.invalid"))
+            return
+        key, fresh, count = counted
         reply = "group.not_scam.done" if fresh else "group.not_scam.again"
         await query.answer(self.deps.messages.t(lang, reply, count=count))
         if not fresh:
@@ -163,7 +171,7 @@ class Groups:
             await query.edit_message_reply_markup(markup)
         except TelegramError as exc:
             logger.info("could not update the vote count: %s", exc)
-        await self.deps.moderation.notify_false_alarm(context.bot, key, chat_id, count)
+        await self.deps.moderation.notify_false_alarm(context.bot, key, chat.id, count)
 
     async def on_details(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start v_<handle> in private: the full verdict behind a group warning."""

@@ -216,12 +216,22 @@ class GroupService:
 
     # ----- votes and details -----
 
-    async def vote_not_scam(self, content_key: str, chat_id: int, voter: str) -> tuple[bool, int]:
-        """Count a member's "Not a scam"; return (new vote?, votes so far)."""
+    async def vote_not_scam(
+        self, chat_id: int, message_id: int, voter: str
+    ) -> tuple[str, bool, int] | None:
+        """Count a member's "Not a scam" on a warning Ojo really posted in this chat.
+
+        The content is the one stored with that warning, never what the button's data says, so
+        a forged or stale press counts nothing. Returns (content key, new vote?, votes so far),
+        or None when the message is not one of Ojo's warnings.
+        """
         async with self.db() as session, session.begin():
+            content_key = await GroupRepo(session).warning_for(chat_id, message_id)
+            if content_key is None:
+                return None
             repo = FalseAlarmRepo(session)
             fresh = await repo.add_vote(content_key, chat_id, voter)
-            return fresh, await repo.count(content_key)
+            return content_key, fresh, await repo.count(content_key)
 
     async def details(self, handle: str, *, lang: str, country: str | None) -> Verdict | None:
         """The verdict behind a warning, for the reader's language and country."""

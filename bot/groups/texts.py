@@ -8,14 +8,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.groups.policy import MUTE_HOURS, Right, group_language, one_tip
 from bot.i18n import Messages
-from bot.keyboards import COUNTRIES, FLAGS
+from bot.keyboards import COUNTRIES, FLAGS, callback_data, fits
 from bot.privacy import short
 from bot.render import esc
 from bot.storage.groups import GroupSettings
 from bot.storage.models import WATCHABLE_KINDS
 from bot.verdict import Verdict
 
-MAX_CALLBACK_DATA = 64  # bytes, Telegram's limit
 LANGUAGES = {"es": "🇪🇸 Español", "en": "🇬🇧 English"}
 
 
@@ -26,8 +25,9 @@ def details_url(bot_username: str, content_key: str) -> str:
 
 def not_scam_data(content_key: str) -> str:
     """Callback data of "Not a scam": the content key itself, or its handle when too long."""
-    data = f"g:fa:{content_key}"
-    return data if len(data.encode()) <= MAX_CALLBACK_DATA else f"g:fa:#{short(content_key)}"
+    if fits("g", "fa", content_key):
+        return callback_data("g", "fa", content_key)
+    return callback_data("g", "fa", f"#{short(content_key)}")
 
 
 def warning_text(messages: Messages, lang: str, verdict: Verdict) -> str:
@@ -124,7 +124,7 @@ def settings_keyboard(
     t = messages.t
 
     def button(label: str, data: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(label, callback_data=f"gs:{data}")
+        return InlineKeyboardButton(label, callback_data=callback_data("gs", data))
 
     sens = [
         button(_tick(group.sensitivity == s, t(lang, f"group.button.sens_{s}")), f"sens:{s}")

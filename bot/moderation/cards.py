@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content.models import Pattern
 from bot.i18n import Messages
+from bot.keyboards import callback_data, fits
 from bot.moderation.admin import PatternRow
 from bot.moderation.review import Outcome
 from bot.moderation.safety import Refusal
@@ -20,7 +21,6 @@ from bot.storage.patterns import PatternVersionRecord
 from bot.storage.reports import ReportRecord
 from bot.storage.stats import DayStat, PatternCount, ReportedItem
 
-MAX_CALLBACK = 64  # bytes of callback_data Telegram accepts
 MAX_LINES = 40  # list lines per message
 MAX_CHARS = 3800  # Telegram caps a message at 4096 characters; leave room for markup
 LEVEL_ICONS = {"scam": "🚨", "suspicious": "⚠️", "no_match": "🔎"}
@@ -40,7 +40,7 @@ def fit(lines: Sequence[str], tail: Sequence[str] = ()) -> str:
 
 
 def _button(messages: Messages, lang: str, key: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(messages.t(lang, key), callback_data=data)
+    return InlineKeyboardButton(messages.t(lang, key), callback_data=callback_data(data))
 
 
 def report_card(messages: Messages, lang: str, report: ReportRecord) -> Card:
@@ -113,8 +113,8 @@ def attach_card(messages: Messages, lang: str, report_id: int, suggestions: Sequ
     """Which pattern to attach a report to: suggested ones as buttons, any via /attach."""
     rows = []
     for pattern_id in suggestions:
-        data = f"mod:to:{report_id}:{pattern_id}"
-        if len(data.encode()) <= MAX_CALLBACK:  # longer ids: the /attach command still works
+        if fits("mod", "to", report_id, pattern_id):  # longer ids: /attach still works
+            data = callback_data("mod", "to", report_id, pattern_id)
             rows.append([InlineKeyboardButton(pattern_id, callback_data=data)])
     rows.append([_button(messages, lang, "mod.button.back", f"mod:open:{report_id}")])
     text = messages.t(lang, "mod.attach.ask", id=report_id)

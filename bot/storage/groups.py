@@ -234,6 +234,13 @@ class GroupRepo:
         )
         return (await self.session.execute(stmt)).first() is not None
 
+    async def warning_for(self, chat_id: int, message_id: int) -> str | None:
+        """The content key of the warning Ojo posted as `message_id` in this chat, if any."""
+        stmt = select(GroupWarning.content_key).where(
+            GroupWarning.chat_id == chat_id, GroupWarning.message_id == message_id
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def mark_warned(
         self,
         chat_id: int,
