@@ -91,6 +91,8 @@ def _sender_of(text: str) -> str | None:
     if phones:
         return " ".join(phones[0][0].split())
     name = _LEADING_JUNK.sub("", text).strip()
+    # The avatar circle (or its initial) left of the name reads as one stray letter.
+    name = re.sub(r"^[^\W\d]\s+(?=\w{2})", "", name)
     # A name or a short code: a few words, no sentence punctuation.
     if 0 < len(name) <= 40 and len(name.split()) <= 5 and not re.search(r"[.?!:,]$", name):
         return name
