@@ -135,7 +135,9 @@ def decode(data: bytes, *, max_side: int = MAX_SIDE) -> tuple[Image.Image, tuple
 
 
 def _qr_payloads(image: Image.Image) -> tuple[str, ...]:
-    formats = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.MicroQRCode)
+    formats = zxingcpp.BarcodeFormats(
+        (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.MicroQRCode)
+    )
     found = zxingcpp.read_barcodes(image, formats=formats)
     return tuple(dict.fromkeys(b.text for b in found if b.valid and b.text))
 
