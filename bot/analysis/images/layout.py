@@ -39,8 +39,11 @@ class Layout:
 # bar within the top ~4 % of a portrait screenshot (24-48 px of 1080x2340); we look at the top 7 %
 # so a header row that starts right under it is not mistaken for the bar.
 STATUS_BAND = 0.07
-# The chat header (back arrow, avatar, name or number, "en línea") sits under the bar: top ~20 %.
-HEADER_BAND = 0.2
+# The chat header (back arrow, avatar, name or number, "en línea") sits under the bar, ending at
+# ~10-12 % of a portrait screenshot; at 20 % the first bubble was taken for the sender.
+HEADER_BAND = 0.13
+# The input bar ("Mensaje", "Message") sits in the bottom ~10 %.
+FOOTER_BAND = 0.9
 # Portrait phone screens are 16:9 to 20:9; flyers and photos are rarely this tall.
 MIN_SCREENSHOT_ASPECT = 1.5
 # A gap of more than this many line heights between lines starts a new bubble.
@@ -49,8 +52,13 @@ BUBBLE_GAP = 0.9
 _STATUS = re.compile(
     r"\b\d{1,2}[:.]\d{2}\b|\d{1,3}\s?%|\b(?:LTE|4G|5G|3G|H\+|VoLTE|WiFi|Wi-Fi)\b", re.IGNORECASE
 )
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+_PERCENT = re.compile(r"\d{1,3}\s?%")
+_INPUT_BAR = re.compile(
+    r"^(?:mensaje|message|escribe un mensaje|type a message|text message|imessage)$", re.IGNORECASE
+)
 _CHROME = re.compile(
-    r"^(?:en l[ií]nea|online|escribiendo\.*|typing\.*|[uú]lt\.? vez.*|last seen.*|visto.*"
+    r"^(?:[eo]n l[ií]nea|online|escribiendo\.*|typing\.*|[uú]lt\.? vez.*|last seen.*|visto.*"
     r"|mensaje|message|escribe un mensaje|type a message|text message|imessage|sms|mms"
     r"|hoy|today|ayer|yesterday|entregado|delivered|le[ií]do|read|editado|edited"
     r"|cifrado de extremo a extremo.*|.*end-to-end encrypted.*)$",
@@ -58,7 +66,7 @@ _CHROME = re.compile(
 )
 # Tesseract may read the header's name and its "en línea" under it as one line.
 _PRESENCE_SUFFIX = re.compile(
-    r"\s+(?:en l[ií]nea|online|escribiendo\.*|typing\.*|[uú]lt\.? vez.*|last seen.*)$",
+    r"\s+(?:[eo]n l[ií]nea|online|escribiendo\.*|typing\.*|[uú]lt\.? vez.*|last seen.*)$",
     re.IGNORECASE,
 )
 _TIMESTAMP = re.compile(r"^\d{1,2}[:.]\d{2}(?:\s?[ap]\.?\s?m\.?)?\W*$", re.IGNORECASE)
@@ -75,6 +83,8 @@ def _alnum(text: str) -> int:
 def _is_status(line: Line, height: int) -> bool:
     if (line.y0 + line.y1) / 2 > STATUS_BAND * height:
         return False
+    if _CLOCK.search(line.text) and _PERCENT.search(line.text):
+        return True  # a clock and a battery level: nothing else looks like that
     # Whatever is left once clock, percentage and network names go is icons read as letters.
     rest = _STATUS.sub("", line.text)
     return bool(_STATUS.search(line.text)) and _alnum(rest) <= 4
@@ -92,7 +102,7 @@ def _sender_of(text: str) -> str | None:
         return " ".join(phones[0][0].split())
     name = _LEADING_JUNK.sub("", text).strip()
     # The avatar circle (or its initial) left of the name reads as one stray letter.
-    name = re.sub(r"^[^\W\d]\s+(?=\w{2})", "", name)
+    name = re.sub(r"^(?:[^\W\d]|[a-z]{2})\s+(?=\w{2})", "", name)
     # A name or a short code: a few words, no sentence punctuation.
     if 0 < len(name) <= 40 and len(name.split()) <= 5 and not re.search(r"[.?!:,]$", name):
         return name
@@ -118,8 +128,12 @@ def analyse(lines: list[Line], width: int, height: int) -> Layout:
     status = [ln for ln in lines if _is_status(ln, height)]
     header = [ln for ln in lines if ln.y1 <= HEADER_BAND * height]
     presence = any(_PRESENCE_SUFFIX.search(" " + ln.text) for ln in header)
-    # Tall and with a status bar or a chat header's presence line: a phone screenshot.
-    screenshot = height / max(1, width) >= MIN_SCREENSHOT_ASPECT and (bool(status) or presence)
+    input_bar = any(
+        ln.y0 >= FOOTER_BAND * height and _INPUT_BAR.match(ln.text.strip(" .|")) for ln in lines
+    )
+    # Tall, with a status bar, a header's presence line or an input bar: a phone screenshot.
+    tall = height / max(1, width) >= MIN_SCREENSHOT_ASPECT
+    screenshot = tall and (bool(status) or presence or input_bar)
     dropped: list[str] = []
     sender: str | None = None
     body: list[Line] = []

@@ -64,8 +64,8 @@ class ImageHashIndex:
     """Known images by perceptual hash; `nearest` finds a copy within a Hamming threshold.
 
     For flyers, photos and memes, not chat screenshots: those share one layout and came within
-    the threshold of each other in bench/bench_ocr.py (match them by text). In memory only for now: storing the hashes in the database (like the audio fingerprints) is
-    for the wiring step.
+    the threshold of each other in bench/bench_ocr.py (match them by text). In memory only for
+    now: storing the hashes in the database (like the audio fingerprints) is for the wiring step.
     """
 
     threshold: int = MATCH_THRESHOLD
