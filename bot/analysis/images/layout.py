@@ -141,7 +141,8 @@ def analyse(lines: list[Line], width: int, height: int) -> Layout:
         if screenshot and ln in status:
             dropped.append(ln.text)
             continue
-        text = _TRAILING_TIME.sub("", ln.text).strip()
+        # A bubble's own time stamp ends its last line; elsewhere a time is part of the text.
+        text = _TRAILING_TIME.sub("", ln.text).strip() if screenshot else ln.text
         if screenshot and ln.y1 <= HEADER_BAND * height:
             text = _PRESENCE_SUFFIX.sub("", text)
         if screenshot and _is_chrome(text):
