@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv browser run test test-fast lint format eval bench validate train clean
+.PHONY: help venv browser ocr-deps run test test-fast lint format eval bench validate train clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,10 +31,21 @@ browser: ## install Debian's chromium for the console's browser tests (root only
 			|| echo "could not install chromium: the browser tests will be skipped"; \
 	fi
 
-run: venv ## set up and run the bot (SQLite under ./data; needs OJO_TELEGRAM_TOKEN)
+# The tesserocr wheel bundles libtesseract; only the Spanish and English language data come from
+# Debian (about 6 MB). Without root (or apt) the OCR tests are skipped and images are not read.
+TESSDATA_SPA := $(firstword $(wildcard /usr/share/tesseract-ocr/*/tessdata/spa.traineddata))
+ocr-deps: ## install Debian's Spanish + English OCR language data (root only; else skip)
+	@if [ -z "$(TESSDATA_SPA)" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing tesseract's Spanish and English language data"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends tesseract-ocr-spa tesseract-ocr-eng >/dev/null \
+			|| echo "could not install tesseract data: the OCR tests will be skipped"; \
+	fi
+
+run: venv ocr-deps ## set up and run the bot (SQLite under ./data; needs OJO_TELEGRAM_TOKEN)
 	$(BIN)/ojo run
 
-test: venv browser ## set up and run every test (PostgreSQL too when OJO_TEST_POSTGRES_URL is set)
+test: venv browser ocr-deps ## set up and run every test (PostgreSQL too when OJO_TEST_POSTGRES_URL is set)
 	$(BIN)/pytest -q
 
 test-fast: venv ## unit tests only

@@ -20,6 +20,7 @@ BENCHES = [
         ["--repeat", "1"],
     ),
     ("voice notes end to end", ["-m", "bench.bench_media"], ["--quick"]),
+    ("images: OCR, QR, perceptual hashes", ["bench/bench_ocr.py"], ["--quick"]),
 ]
 
 

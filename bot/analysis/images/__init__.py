@@ -1,0 +1,1 @@
+"""Image helpers behind `bot.analysis.ocr`: screenshot layout, QR codes, perceptual hashes."""
