@@ -9,7 +9,6 @@ from pathlib import Path
 from bot.analysis.submission import FileRef, Kind, Submission
 from bot.composition import MEMORY_DB, build_services, close_services, prepare_database
 from bot.deps import Deps
-from bot.errors import MediaUnsupported
 from bot.services.check import Where
 from bot.settings import Settings
 from bot.verdict import Verdict
@@ -48,13 +47,13 @@ def extract_file(path: Path, *, lang: str | None, country: str | None) -> Submis
     if suffix in TEXT_SUFFIXES:
         text = path.read_text(encoding="utf-8", errors="replace")
         return extract_text(text, lang=lang, country=country)
-    if suffix in IMAGE_SUFFIXES:
-        raise MediaUnsupported(f"{path.name}: images are checked by their caption only")
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()[:32]
-    file = FileRef(str(path), f"sha256-{digest}", size=len(data), name=path.name)
+    image = suffix in IMAGE_SUFFIXES
+    mime = "image/" + suffix.lstrip(".") if image else None
+    file = FileRef(str(path), f"sha256-{digest}", size=len(data), name=path.name, mime_type=mime)
     return Submission(
-        kind=MEDIA_KIND.get(suffix, "document"),
+        kind="photo" if image else MEDIA_KIND.get(suffix, "document"),
         file=file,
         lang=lang,
         country=country,

@@ -48,6 +48,14 @@ def forward_info(message: Message) -> ForwardInfo | None:
 
 
 def _file(kind: Kind, message: Message) -> FileRef | None:
+    if kind == "photo" and message.photo:
+        biggest = message.photo[-1]  # Telegram lists the sizes smallest first
+        return FileRef(
+            file_id=biggest.file_id,
+            file_unique_id=biggest.file_unique_id,
+            size=biggest.file_size,
+            mime_type="image/jpeg",
+        )
     media = {
         "voice": message.voice,
         "audio": message.audio,
@@ -81,7 +89,8 @@ def message_kind(message: Message) -> Kind:
         return "video"
     if message.document:
         mime = message.document.mime_type or ""
-        return "document" if mime.startswith(AUDIO_VIDEO_MIME) or not mime else "other"
+        media = mime.startswith(AUDIO_VIDEO_MIME) or mime.startswith("image/") or not mime
+        return "document" if media else "other"
     if message.photo:
         return "photo"
     if message.sticker:
@@ -96,8 +105,9 @@ def extract_submission(
 ) -> Submission:
     """The Submission a message carries (text or caption, file, forward origin).
 
-    It has a file exactly when the file is something to listen to (voice, audio, video,
-    round video, an audio/video document): private chats and groups both decide on that.
+    It has a file exactly when the file is something to listen to or read (voice, audio,
+    video, round video, a photo, an audio/video/image document): private chats and groups both
+    decide on that.
     """
     kind = message_kind(message)
     text = message.text or message.caption

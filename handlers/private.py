@@ -91,9 +91,5 @@ class PrivateChat:
         )
 
     def render(self, verdict: Verdict, sub: Submission) -> str:
-        """The verdict as this chat's answer (a photo's answer says only its caption was read)."""
-        lang = sub.lang or "es"
-        text = render_verdict(verdict, lang, messages=self.deps.messages)
-        if sub.kind == "photo":
-            text = f"{text}\n\n<i>{self.deps.messages.t(lang, 'photo.caption_only')}</i>"
-        return text
+        """The verdict as this chat's answer (photos are read too: the same answer as any text)."""
+        return render_verdict(verdict, sub.lang or "es", messages=self.deps.messages)

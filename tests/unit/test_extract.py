@@ -60,11 +60,20 @@ def test_a_pdf_without_caption_is_something_ojo_cannot_check() -> None:
     assert nothing_to_check(sub) == "unsupported"
 
 
-def test_a_photo_without_caption_and_an_empty_text_get_their_own_answers() -> None:
+def test_a_photo_is_a_file_to_read_and_an_empty_text_gets_its_own_answer() -> None:
     photo = extract_submission(msg(updates.photo_message("P", "PU")), lang="es", country=None)
-    assert nothing_to_check(photo) == "photo.no_caption"
+    assert photo.kind == "photo"
+    assert photo.file is not None and photo.file.file_unique_id == "PU"
+    assert nothing_to_check(photo) is None  # read by OCR, caption or not
     blank = extract_submission(msg(updates.text_message("   ")), lang="es", country=None)
     assert nothing_to_check(blank) == "empty"
+
+
+def test_a_screenshot_sent_as_a_file_is_read_too() -> None:
+    update = updates.document_message("D5", "U5", file_name="shot.png", mime_type="image/png")
+    sub = extract_submission(msg(update), lang="es", country=None)
+    assert sub.kind == "document"
+    assert sub.file is not None and sub.file.mime_type == "image/png"
 
 
 def test_a_forward_from_a_hidden_user_keeps_the_name_and_date() -> None:
