@@ -61,8 +61,6 @@ def look(group: GroupSettings, seen: Seen, now: datetime) -> Skip | None:
         return "kind"
     if not (seen.forwarded or (group.watch_all and (seen.has_link or seen.is_media))):
         return "not_forwarded"
-    if seen.kind == "photo" and not seen.has_text:  # photos are read by their caption only
-        return "no_text"
     return None
 
 

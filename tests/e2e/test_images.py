@@ -104,3 +104,22 @@ async def test_a_broken_picture_gets_a_clear_answer(shared_bot: Harness, tmp_pat
     broken.write_bytes((IMAGES / "benign_es.jpg").read_bytes()[:300])
     answer = await send_photo(shared_bot, broken)
     assert "dañado" in answer or "No puedo" in answer
+
+
+def push_group_photo(bot: Harness, path: Path, group: dict[str, object]) -> None:
+    """A member forwards a screenshot into the group."""
+    member = new_user("es", "Tía Pili")
+    file_id, unique = bot.fake.add_file(path.read_bytes(), file_path_hint=f"photos/{path.name}")
+    origin = updates.origin_hidden_user("Lucía 2")
+    bot.fake.push_update(
+        updates.photo_message(file_id, unique, sender=member, chat=group, forward_origin=origin)
+    )
+
+
+async def test_a_scam_screenshot_forwarded_into_a_group_gets_a_warning(
+    shared_bot: Harness,
+) -> None:
+    group = updates.group_chat(-100_777_000_123, "Familia Ortega")
+    push_group_photo(shared_bot, IMAGES / "scam_banistmo.jpg", group)
+    [warning] = await shared_bot.answers(group["id"])  # type: ignore[arg-type]
+    assert (warning.text or "").startswith("🚨")

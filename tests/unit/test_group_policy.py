@@ -99,10 +99,10 @@ def test_stickers_and_polls_are_never_watched() -> None:
     assert not policy.candidate(sticker)
 
 
-def test_a_photo_is_read_by_its_caption_so_one_without_caption_is_skipped() -> None:
+def test_a_forwarded_photo_is_looked_at_with_or_without_caption() -> None:
     bare = Seen(kind="photo", forwarded=True, has_link=False, has_text=False)
     captioned = dataclasses.replace(bare, has_text=True)
-    assert policy.look(group(), bare, NOW) == "no_text"
+    assert policy.look(group(), bare, NOW) is None  # read by OCR
     assert policy.look(group(), captioned, NOW) is None
 
 
