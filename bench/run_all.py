@@ -21,6 +21,7 @@ BENCHES = [
     ),
     ("voice notes end to end", ["-m", "bench.bench_media"], ["--quick"]),
     ("images: OCR, QR, perceptual hashes", ["bench/bench_ocr.py"], ["--quick"]),
+    ("screenshots judged like their text", ["-m", "bench.bench_screenshots"], ["--limit", "60"]),
 ]
 
 
