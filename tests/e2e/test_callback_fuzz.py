@@ -75,7 +75,7 @@ async def test_garbage_presses_on_a_private_verdict_are_all_answered(shared_bot:
 
 async def test_a_forged_not_a_scam_in_a_private_chat_counts_no_vote(shared_bot: Harness) -> None:
     group, rosa = new_group("Vecinas del 3º"), person("es", "Rosa")
-    shared_bot.fake.push_update(forward(hola_mama("Irene"), group, rosa))
+    shared_bot.fake.push_update(forward(hola_mama("Maite Solís"), group, rosa))  # own content
     [warning] = await shared_bot.answers(group["id"])
     data = warning.buttons[1]["callback_data"]
     key = data.removeprefix("g:fa:")
