@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
 from sqlalchemy import (
+    ColumnElement,
     Float,
     ForeignKey,
     Integer,
     String,
     Text,
+    any_,
+    bindparam,
     delete,
     func,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 
 from bot.analysis import fingerprint
 from bot.analysis.fingerprint import FingerprintHit, Landmarks, vote
@@ -33,8 +38,8 @@ logger = logging.getLogger(__name__)
 # Bound parameters per statement: SQLite's and asyncpg's limits are far higher, but small
 # statements keep planning cheap and portable.
 LOOKUP_CHUNK = 500
-# Candidate item keys sent along with a chunk of hashes in the second step of a lookup.
-CANDIDATE_BATCH = 100
+# At most this many candidate item keys are sent along with the hashes in the fetch step.
+CANDIDATE_BATCH = 200
 # Stored rows a lookup may read. Reading is what a lookup costs, and it grows with the index
 # (~62,500 rows for a 30 s query of speech at 100k items, bench/bench_fingerprint.py). Past the
 # budget the query's most common hashes are skipped: they discriminate least, and a true copy
@@ -213,48 +218,56 @@ async def _count(session: AsyncSession, hashes: list[int], deltas: list[int]) ->
 
 
 async def _lookup(session: AsyncSession, lm: Landmarks) -> list[FingerprintHit]:
-    """One lookup: choose the hashes to read, pre-filter candidates, fetch, vote."""
+    """One lookup in four statements: hash costs, candidate items, their rows, their ids."""
     wanted = np.unique(lm.hashes).tolist()
     if not wanted:
         return []
-    kept, skipped = await _affordable(session, wanted)
+    dialect = session.get_bind().dialect.name
+    kept, skipped = await _affordable(session, wanted, dialect)
     if not kept:
         return []
     if skipped:
         # The vote (and its ratio) counts only the landmarks this lookup could read.
         mask = ~np.isin(lm.hashes, np.asarray(skipped, dtype=lm.hashes.dtype))
         lm = Landmarks(lm.hashes[mask], lm.times[mask], lm.frame_seconds)
-    chunks = [kept[i : i + LOOKUP_CHUNK] for i in range(0, len(kept), LOOKUP_CHUNK)]
-    candidates = await _candidates(session, chunks)
-    if candidates is not None and not candidates:
+    candidates = await _candidates(session, kept, dialect)
+    if not candidates:
         return []
-    postings = await _postings(session, chunks, candidates)
+    postings = await _postings(session, kept, candidates, dialect)
     if not postings:
         return []
     keys = sorted({k for _, k, _ in postings})
-    names: dict[int, str] = {}
-    for first in range(0, len(keys), LOOKUP_CHUNK):
-        result = await session.execute(
-            select(AudioItem.key, AudioItem.id).where(
-                AudioItem.key.in_(keys[first : first + LOOKUP_CHUNK])
-            )
-        )
-        names.update(result.all())
+    result = await session.execute(
+        select(AudioItem.key, AudioItem.id).where(_among(AudioItem.key, keys, dialect))
+    )
+    names: dict[int, str] = {int(k): str(i) for k, i in result.all()}
     named = [(h, names[k], t) for h, k, t in postings if k in names]
     # Voting is numpy work on up to ~10^5 rows: keep it off the event loop.
     return await asyncio.to_thread(vote, lm, named)
 
 
-async def _affordable(session: AsyncSession, wanted: list[int]) -> tuple[list[int], list[int]]:
+def _among(
+    column: QueryableAttribute[int], values: list[int], dialect: str
+) -> ColumnElement[bool]:
+    """`column IN values` as ONE bound parameter, whatever the number of values."""
+    # One array parameter instead of one parameter per value: no limit on how many, one
+    # statement per step of a lookup, and the same cached statement and plan every time.
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(Integer)))
+    each = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
+    return column.in_(select(each.c.value))
+
+
+async def _affordable(
+    session: AsyncSession, wanted: list[int], dialect: str
+) -> tuple[list[int], list[int]]:
     """The query's stored hashes that fit ROW_BUDGET rows, rarest first, and those skipped."""
-    counts: list[tuple[int, int]] = []
-    for start in range(0, len(wanted), LOOKUP_CHUNK):
-        result = await session.execute(
-            select(AudioHashCount.hash, AudioHashCount.n_rows).where(
-                AudioHashCount.hash.in_(wanted[start : start + LOOKUP_CHUNK])
-            )
+    result = await session.execute(
+        select(AudioHashCount.hash, AudioHashCount.n_rows).where(
+            _among(AudioHashCount.hash, wanted, dialect)
         )
-        counts.extend((int(h), int(n)) for h, n in result.all())
+    )
+    counts = [(int(h), int(n)) for h, n in result.all()]
     if sum(n for _, n in counts) <= ROW_BUDGET:
         return sorted(h for h, _ in counts), []
     counts.sort(key=lambda hn: (hn[1], hn[0]))
@@ -268,53 +281,36 @@ async def _affordable(session: AsyncSession, wanted: list[int]) -> tuple[list[in
     return sorted(h for h, _ in counts[:cut]), [h for h, _ in counts[cut:]]
 
 
-async def _candidates(session: AsyncSession, chunks: list[list[int]]) -> set[int] | None:
-    """Items that could reach the vote threshold, or None when the query is too long to tell."""
-    # An item can align at most as many landmarks as it has rows for the query's hashes, so it
-    # needs MIN_ALIGNED rows in all, hence at least MIN_ALIGNED / len(chunks) in some chunk
-    # (pigeonhole). Counting in SQL keeps the rows a lookup touches out of Python: only the few
-    # candidates' rows are fetched.
-    per_chunk = -(-fingerprint.MIN_ALIGNED // len(chunks))
-    if per_chunk <= 1:
-        return None
-    table = AudioHash.__table__
-    found: set[int] = set()
-    for chunk in chunks:
-        result = await session.execute(
-            select(table.c.item_key)
-            .where(table.c.hash.in_(chunk))
-            .group_by(table.c.item_key)
-            .having(func.count() >= per_chunk)
-        )
-        found.update(result.scalars())
-    return found
+async def _candidates(session: AsyncSession, hashes: list[int], dialect: str) -> set[int]:
+    """Items with at least MIN_ALIGNED rows for the query's hashes: the only possible hits."""
+    # An item can align at most as many landmarks as it has rows for the query's hashes (see
+    # fingerprint.vote). Counting in SQL keeps the rows a lookup touches out of Python: only the
+    # few candidates' rows are fetched.
+    result = await session.execute(
+        select(AudioHash.item_key)
+        .where(_among(AudioHash.hash, hashes, dialect))
+        .group_by(AudioHash.item_key)
+        .having(func.count() >= fingerprint.MIN_ALIGNED)
+    )
+    return {int(k) for k in result.scalars()}
 
 
 async def _postings(
-    session: AsyncSession, chunks: list[list[int]], candidates: set[int] | None
+    session: AsyncSession, hashes: list[int], candidates: set[int], dialect: str
 ) -> list[tuple[int, int, int]]:
-    """(hash, item_key, t) rows for the query's hashes, only of `candidates` when given."""
-    table = AudioHash.__table__
-    columns = select(table.c.hash, table.c.item_key, table.c.t)
-    rows: list[tuple[int, int, int]] = []
-    if candidates is None or len(candidates) > 2 * CANDIDATE_BATCH:
-        for chunk in chunks:
-            result = await session.execute(columns.where(table.c.hash.in_(chunk)))
-            rows.extend(r for r in result.all() if candidates is None or r[1] in candidates)
-        return rows
-    keys = sorted(candidates)
-    step = LOOKUP_CHUNK - CANDIDATE_BATCH
-    hashes = [h for chunk in chunks for h in chunk]
-    for start in range(0, len(hashes), step):
-        for first in range(0, len(keys), CANDIDATE_BATCH):
-            result = await session.execute(
-                columns.where(
-                    table.c.hash.in_(hashes[start : start + step]),
-                    table.c.item_key.in_(keys[first : first + CANDIDATE_BATCH]),
-                )
-            )
-            rows.extend(result.all())
-    return rows
+    """(hash, item_key, t) rows of the candidates for the query's hashes."""
+    columns = select(AudioHash.hash, AudioHash.item_key, AudioHash.t).where(
+        _among(AudioHash.hash, hashes, dialect)
+    )
+    if len(candidates) > CANDIDATE_BATCH:
+        # Many candidates (a query of very common sounds): filtering in Python is cheaper than
+        # a second long list in SQL.
+        result = await session.execute(columns)
+        return [(h, k, t) for h, k, t in result.all() if k in candidates]
+    result = await session.execute(
+        columns.where(_among(AudioHash.item_key, sorted(candidates), dialect))
+    )
+    return [(int(h), int(k), int(t)) for h, k, t in result.all()]
 
 
 def _to_row(item: AudioItemDTO, key: int) -> AudioItem:
