@@ -530,8 +530,8 @@ async def time_lookups(url: str, queries: list[fp.Landmarks], hard: list[tuple[i
     times, own, wrong, shares = [], 0, 0, []
     real_affordable = fingerprints._affordable
 
-    async def affordable(session, wanted):  # type: ignore[no-untyped-def]
-        kept, skipped = await real_affordable(session, wanted)
+    async def affordable(*args):  # type: ignore[no-untyped-def]
+        kept, skipped = await real_affordable(*args)
         shares.append(len(kept) / max(1, len(kept) + len(skipped)))
         return kept, skipped
 
