@@ -41,11 +41,13 @@ LOOKUP_CHUNK = 500
 # At most this many candidate item keys are sent along with the hashes in the fetch step.
 CANDIDATE_BATCH = 200
 # Stored rows a lookup may read. Reading is what a lookup costs, and it grows with the index
-# (~62,500 rows for a 30 s query of speech at 100k items, bench/bench_fingerprint.py). Past the
-# budget the query's most common hashes are skipped: they discriminate least, and a true copy
-# keeps about the same share of aligned landmarks among the rarer ones. Below it (up to ~30k
-# items of speech) every hash is read, exactly as before the budget existed.
-ROW_BUDGET = 20_000
+# (~62,500 rows for a 30 s query of speech at 100k items; SQLite took ~2.5 ms per 1,000 rows
+# here). Past the budget the query's most common hashes are skipped: they discriminate least,
+# and a true copy keeps about the same share of aligned landmarks among the rarer ones. On a 10k
+# index (~6,000 rows per query) reading a third of the rows still found 45/45 Opus 12 kbit/s,
+# 6 s excerpts and noisy copies, a tenth 43/45, a thirtieth 33/45 (bench/bench_fingerprint.py).
+# Below the budget (up to ~13k items of speech) every hash is read, as before it existed.
+ROW_BUDGET = 8_000
 
 
 class AudioItem(Base):
