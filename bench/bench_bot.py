@@ -1,7 +1,9 @@
 """End-to-end text throughput and latency against a fake Bot API in another process.
 
-Compares Ojo's real Application (as `ojo run` builds it) with a bare python-telegram-bot echo
-bot on the same fake server. Run: `.venv/bin/python -m bench.bench_bot [--quick]`.
+Compares Ojo's real Application (as `ojo run` builds it, on its aiohttp Bot API request) with a
+bare python-telegram-bot echo bot (PTB's default httpx request) on the same fake server, in the
+same run; Ojo on httpx and the echo bot on aiohttp are measured too, to show what the HTTP client
+costs. Run: `.venv/bin/python -m bench.bench_bot [--quick]`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.app import build_application, start, stop
+from bot.telegram_request import make_request
 from tests.e2e.harness import make_settings, share_caches
 
 TOKEN = "123456789:AAFakeTokenForOjoTests-0123456789ab"  # noqa: S105 - the fake's token
@@ -76,15 +79,19 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(message.text or "", do_quote=True)
 
 
-async def run_echo(fake: FakeProcess, n: int, users: int) -> dict[str, Any]:
-    """The bare PTB echo bot: the ceiling for this machine and fake."""
-    app = (
+async def run_echo(fake: FakeProcess, n: int, users: int, aiohttp: bool = False) -> dict[str, Any]:
+    """The bare PTB echo bot (PTB's defaults, or on our aiohttp request)."""
+    builder = (
         Application.builder()
         .token(TOKEN)
         .base_url(f"{fake.base}/bot")
         .base_file_url(f"{fake.base}/file/bot")
-        .build()
     )
+    if aiohttp:
+        builder = builder.request(make_request(connection_pool_size=256)).get_updates_request(
+            make_request()
+        )
+    app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, _echo))
     await app.initialize()
     assert app.updater is not None
@@ -99,7 +106,9 @@ async def run_echo(fake: FakeProcess, n: int, users: int) -> dict[str, Any]:
         await app.shutdown()
 
 
-async def run_ojo(fake: FakeProcess, n: int, users: int) -> tuple[dict[str, Any], list[float]]:
+async def run_ojo(
+    fake: FakeProcess, n: int, users: int, httpx: bool = False, singles_n: int = 0
+) -> tuple[dict[str, Any], list[float]]:
     """Ojo as `ojo run` builds it (SQLite, paraphrase layer on), burst and one-by-one."""
     data = Path(tempfile.mkdtemp())
     share_caches(data)
@@ -111,13 +120,20 @@ async def run_ojo(fake: FakeProcess, n: int, users: int) -> tuple[dict[str, Any]
 
     paraphrase = os.environ.get("BENCH_PARAPHRASE", "1") == "1"
     settings = make_settings(_Fake(), data, user_rate=10_000, paraphrase=paraphrase)  # type: ignore[arg-type]
-    app, rt = build_application(settings)
+    if httpx:
+        app, rt = build_application(
+            settings,
+            request=make_request(httpx=True, connection_pool_size=32),
+            get_updates_request=make_request(httpx=True),
+        )
+    else:
+        app, rt = build_application(settings)  # its default: aiohttp
     await start(app, rt)
     try:
         await fake.burst(20, 5, "warm up", 7_000_000_000)
         burst = await fake.burst(n, users, TEXT, 7_100_000_000)
         singles = []
-        for i in range(50 if n <= 200 else 100):
+        for i in range(singles_n):
             one = await fake.burst(1, 1, f"¿Vienes a cenar el sábado? {i}", 7_200_000_000 + i)
             singles.extend(one["latencies_ms"])
         return burst, singles
@@ -133,13 +149,32 @@ async def main_async(quick: bool) -> None:
     """Print the table."""
     n, users = (200, 20) if quick else (1000, 50)
     with FakeProcess() as fake:
+        # Interleaved so a slower patch of the shared machine hits both sides.
         echo = await run_echo(fake, n, users)
-        ojo, singles = await run_ojo(fake, n, users)
-    echo_rate = echo["answered"] / max(echo["span_s"], 1e-9)
-    ojo_rate = ojo["answered"] / max(ojo["span_s"], 1e-9)
+        ojo, singles = await run_ojo(fake, n, users, singles_n=50 if quick else 100)
+        ojo_httpx, _ = await run_ojo(fake, n, users, httpx=True)
+        echo_aiohttp = await run_echo(fake, n, users, aiohttp=True)
+        echo_again = await run_echo(fake, n, users)
+
+    def rate(r: dict[str, Any]) -> float:
+        return float(r["answered"]) / max(float(r["span_s"]), 1e-9)
+
+    echo_rate = (rate(echo) + rate(echo_again)) / 2
+    ojo_rate = rate(ojo)
     print(f"# {n} text updates from {users} users in a burst, fake Bot API in another process")
-    print(f"bare PTB echo bot: {echo_rate:7.1f} updates/s")
-    print(f"Ojo (full verdict): {ojo_rate:7.1f} updates/s  -> ratio {ojo_rate / echo_rate:.2f}")
+    print(
+        f"bare PTB echo bot (httpx, PTB default): {echo_rate:7.1f} updates/s "
+        f"(runs {rate(echo):.0f} and {rate(echo_again):.0f})"
+    )
+    print(f"bare PTB echo bot on aiohttp:         {rate(echo_aiohttp):7.1f} updates/s")
+    print(
+        f"Ojo (full verdict), aiohttp (default): {ojo_rate:7.1f} updates/s"
+        f"  -> ratio {ojo_rate / echo_rate:.2f} vs bare PTB"
+    )
+    print(
+        f"Ojo (full verdict), httpx:             {rate(ojo_httpx):7.1f} updates/s"
+        f"  -> ratio {rate(ojo_httpx) / echo_rate:.2f} vs bare PTB"
+    )
     print(
         f"Ojo burst latency: p50 {_pct(ojo['latencies_ms'], 50):.0f} ms, "
         f"p99 {_pct(ojo['latencies_ms'], 99):.0f} ms (queueing included)"

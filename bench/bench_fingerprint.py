@@ -10,10 +10,11 @@
     minutes of unknown audio) must find their own clip at the right offset (+-0.5 s). Every
     distinct clip is also queried against all the others (leave-one-out) and long recordings
     of unknown audio are queried: any hit there is a false match.
-(b) Lookup latency through FingerprintStore on a SQLite file holding 1k / 10k / 100k synthetic
-    items of 20-40 s worth of landmarks each, with hashes drawn from the (f1, f2-f1, dt)
-    marginals measured on the clips of (a) ("speech-like") and, in the full run, uniformly.
-    Queries are the landmarks of real 30 s clips.
+(b) Lookup latency through FingerprintStore on SQLite and PostgreSQL (OJO_TEST_POSTGRES_URL)
+    holding 1k / 10k / 100k (--sizes) synthetic items of 20-40 s worth of landmarks each,
+    with hashes drawn from the (f1, f2-f1, dt) marginals measured on the clips of (a)
+    ("speech-like") and, in the full run, uniformly. The real clips are stored among them;
+    queries are their first 30 s and altered copies (Opus 12 kbit/s, 6 s excerpts).
 (c) landmarks() time per 30 s clip.
 
 The full run takes ~20 min (most of it bulk-loading 2 x 4.4 GB of SQLite in a temp directory,
@@ -25,13 +26,16 @@ counts are the same at today's 22, since every true match had >= 26 and no wrong
       Weakest true matches, aligned min / p5: excerpt-6s 26 / 37, opus-12k 45 / 52, noise-10db
       113 / 130, embedded (2-3 min of other audio around it) 221 / 249, ratio min 0.036.
       Wrong items: 62,185 best offsets, aligned max 9 (p99.9 5), ratio max 0.026. False matches 0.
-  (b) 120 queries of 30 s (1,179 landmarks each); "rows" = stored rows sharing a query hash.
-      speech-like   1k items    1.1M rows    44 MB  rows/query    617  p50 12 ms  p99  32 ms
-      speech-like  10k items   11.3M rows   441 MB  rows/query  6,254  p50 20 ms  p99  54 ms
-      speech-like 100k items  113.3M rows  4406 MB  rows/query 62,503  p50 44 ms  p99 203 ms
-      uniform       1k items    1.1M rows    44 MB  rows/query    315  p50 10 ms  p99  16 ms
-      uniform      10k items   11.3M rows   441 MB  rows/query  3,156  p50 11 ms  p99  15 ms
-      uniform     100k items  113.3M rows  4406 MB  rows/query 31,585  p50 34 ms  p99  43 ms
+  (b) before the integer keys, row counts and row budget (schema 0001, 2026-11-26):
+      speech-like 1k / 10k / 100k items: p99 32 / 54 / 203 ms, SQLite 44 MB / 441 MB / 4406 MB.
+      Schema 0002 (2026-12-02, `--lookup-only --kinds speech-like`, 39 real 30 s clips stored
+      among the synthetic items, 20 altered copies; other jobs sharing the 2 cores):
+      SQLite      1k 44 MB p99 43 ms; 10k 371 MB p99 26 ms; 100k 3609 MB p99 22 ms warm
+                  (p50 15 ms; the first pass over a cold page cache: p99 210 ms)
+      PostgreSQL  1k 148 MB p99 98 ms; 10k 1104 MB p99 90 ms; 100k 9628 MB p99 53 ms (p50 33)
+      At 100k the budget let a lookup read 41 % of the query's stored hashes; all 39 stored
+      clips were found, 19 of 20 altered copies, no wrong hits. 1M items (1.1 billion rows,
+      ~36 GB of SQLite) was not built here.
   (c) landmarks() per 30 s clip: median 33 ms, p90 65 ms.
 """
 
@@ -331,111 +335,283 @@ def synthetic_hashes(
     return (f1 << (fp._F2_BITS + fp._DT_BITS)) | (f2 << fp._DT_BITS) | dt
 
 
-def build_db(path: Path, n_items: int, density: float, rng: np.random.Generator,
-             source: list[np.ndarray] | None) -> tuple[int, float]:  # fmt: skip
-    """Bulk-load a FingerprintStore schema with synthetic items; return (rows, seconds)."""
+REAL_BASE = 10_000_000  # item keys of the real clips, after any synthetic ones
+
+
+@dataclass
+class Corpus:
+    """Rows to load: synthetic items plus the real clips (so lookups have something to find)."""
+
+    hashes: np.ndarray
+    keys: np.ndarray
+    frames: np.ndarray
+    items: list[tuple[int, str, float, int]]  # key, id, seconds, landmark rows
+
+    @property
+    def counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(hash, rows) for audio_hash_counts."""
+        return np.unique(self.hashes, return_counts=True)
+
+
+def make_corpus(n_items: int, density: float, rng: np.random.Generator,
+                source: list[np.ndarray] | None, real: list[fp.Landmarks]) -> Corpus:  # fmt: skip
+    """Synthetic items of 20-40 s worth of landmarks, and the real clips' distinct landmarks."""
+    seconds = rng.uniform(20, 40, n_items)
+    counts = (seconds * density).astype(np.int64)
+    item = np.repeat(np.arange(n_items, dtype=np.int32), counts)
+    frames = (rng.random(item.size) * (seconds / fp.FRAME_SECONDS)[item]).astype(np.int32)
+    hashes = synthetic_hashes(item.size, rng, source).astype(np.int32)
+    keys = item + 1
+    items = [(i + 1, f"synthetic-hoax-{i:07d}", float(seconds[i]), 0) for i in range(n_items)]
+    parts_h, parts_k, parts_t = [hashes], [keys], [frames]
+    for j, lm in enumerate(real):
+        pairs = np.unique(
+            np.stack([lm.hashes.astype(np.int64), lm.times.astype(np.int64)]), axis=1
+        )
+        key = REAL_BASE + j
+        parts_h.append(pairs[0].astype(np.int32))
+        parts_t.append(pairs[1].astype(np.int32))
+        parts_k.append(np.full(pairs.shape[1], key, dtype=np.int32))
+        items.append((key, f"real-{j:04d}", len(lm) / density, int(pairs.shape[1])))
+    hashes, keys, frames = (np.concatenate(x) for x in (parts_h, parts_k, parts_t))
+    order = np.lexsort((frames, keys, hashes))  # insert in key order: B-tree appends only
+    hashes, keys, frames = hashes[order], keys[order], frames[order]
+    # Synthetic rows may repeat a (hash, key, t): drop repeats as the primary key would.
+    same = np.zeros(hashes.size, dtype=bool)
+    same[1:] = (hashes[1:] == hashes[:-1]) & (keys[1:] == keys[:-1]) & (frames[1:] == frames[:-1])
+    hashes, keys, frames = hashes[~same], keys[~same], frames[~same]
+    per_key = np.bincount(keys[keys < REAL_BASE], minlength=n_items + 1)
+    items = [(k, name, secs, n or int(per_key[k])) for k, name, secs, n in items]
+    return Corpus(hashes, keys, frames, items)
+
+
+ITEM_ROW = ("Synthetic", "hoax-chain-voice-note", "hoax", "scam", "preset", "bench")
+
+
+def build_sqlite(path: Path, corpus: Corpus) -> None:
+    """Bulk-load the fingerprint tables of a SQLite file."""
     from sqlalchemy import create_engine
 
     from bot.storage.base import Base
-    from bot.storage.fingerprints import AudioHash, AudioItem
+    from bot.storage.fingerprints import AudioHash, AudioHashCount, AudioItem
 
-    started = time.perf_counter()
     engine = create_engine(f"sqlite:///{path}")
-    Base.metadata.create_all(engine, tables=[AudioItem.__table__, AudioHash.__table__])
+    tables = [AudioItem.__table__, AudioHash.__table__, AudioHashCount.__table__]
+    Base.metadata.create_all(engine, tables=tables)
     engine.dispose()
-    names = [f"synthetic-hoax-{i:07d}" for i in range(n_items)]
-    seconds = rng.uniform(20, 40, n_items)
-    counts = (seconds * density).astype(np.int64)
-    item = np.repeat(np.arange(n_items), counts)
-    frames = (rng.random(item.size) * (seconds / fp.FRAME_SECONDS)[item]).astype(np.int64)
-    hashes = synthetic_hashes(item.size, rng, source)
-    order = np.lexsort((frames, item, hashes))  # insert in key order: B-tree appends only
-    hashes, item, frames = hashes[order], item[order], frames[order]
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode=OFF")
     con.execute("PRAGMA synchronous=OFF")
+    con.execute("DROP INDEX ix_audio_hashes_item_key")  # built after the load: faster
     con.executemany(
-        "INSERT INTO audio_items VALUES (?,?,?,?,?,?,?,?,?,?)",
-        [(names[i], f"Synthetic {i}", "hoax-chain-voice-note", "hoax", "scam", "preset",
-          "bench", float(seconds[i]), int(counts[i]), "2026-11-26 00:00:00.000000")
-         for i in range(n_items)],
+        "INSERT INTO audio_items (id, key, title, pattern_id, category, verdict, origin,"
+        " provenance, duration_s, n_hashes, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [(name, key, *ITEM_ROW, secs, n, "2026-11-26 00:00:00.000000")
+         for key, name, secs, n in corpus.items],
     )  # fmt: skip
-    chunk = 1_000_000
-    for s in range(0, hashes.size, chunk):
-        ids = [names[i] for i in item[s : s + chunk].tolist()]
+    chunk = 2_000_000
+    for s in range(0, corpus.hashes.size, chunk):
         con.executemany(
-            "INSERT OR IGNORE INTO audio_hashes VALUES (?,?,?)",
-            zip(hashes[s : s + chunk].tolist(), ids, frames[s : s + chunk].tolist(), strict=True),
+            "INSERT INTO audio_hashes VALUES (?,?,?)",
+            zip(
+                corpus.hashes[s : s + chunk].tolist(),
+                corpus.keys[s : s + chunk].tolist(),
+                corpus.frames[s : s + chunk].tolist(),
+                strict=True,
+            ),
         )
+    h, n = corpus.counts
+    con.executemany(
+        "INSERT INTO audio_hash_counts VALUES (?,?)", zip(h.tolist(), n.tolist(), strict=True)
+    )
+    con.execute("CREATE INDEX ix_audio_hashes_item_key ON audio_hashes (item_key)")
     con.commit()
-    rows = con.execute("SELECT count(*) FROM audio_hashes").fetchone()[0]
     con.close()
-    return int(rows), time.perf_counter() - started
 
 
-async def time_lookups(path: Path, queries: list[fp.Landmarks]) -> tuple[list[float], int]:
-    """Per-query lookup seconds through FingerprintStore, and how many queries found a hit."""
+async def build_postgres(url: str, corpus: Corpus) -> int:
+    """Bulk-load the fingerprint tables on PostgreSQL with COPY; return their size in bytes."""
+    import asyncpg
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bot.storage.base import Base
+    from bot.storage.fingerprints import AudioHash, AudioHashCount, AudioItem
+
+    tables = [AudioItem.__table__, AudioHash.__table__, AudioHashCount.__table__]
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda c: Base.metadata.drop_all(c, tables=tables))
+        await conn.run_sync(lambda c: Base.metadata.create_all(c, tables=tables))
+    await engine.dispose()
+    con = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        # Keys and indexes are built after the load (one sort instead of 10^8 inserts).
+        await con.execute("ALTER TABLE audio_hashes DROP CONSTRAINT pk_audio_hashes")
+        await con.execute(
+            "ALTER TABLE audio_hashes DROP CONSTRAINT fk_audio_hashes_item_key_audio_items"
+        )
+        await con.execute("DROP INDEX ix_audio_hashes_item_key")
+        from datetime import UTC, datetime
+
+        at = datetime(2026, 11, 26, tzinfo=UTC)
+        await con.copy_records_to_table(
+            "audio_items",
+            columns=["id", "key", "title", "pattern_id", "category", "verdict", "origin",
+                     "provenance", "duration_s", "n_hashes", "created_at"],
+            records=[(name, key, *ITEM_ROW, secs, n, at) for key, name, secs, n in corpus.items],
+        )  # fmt: skip
+        chunk = 2_000_000
+        for s in range(0, corpus.hashes.size, chunk):
+            await con.copy_records_to_table(
+                "audio_hashes",
+                columns=["hash", "item_key", "t"],
+                records=zip(
+                    corpus.hashes[s : s + chunk].tolist(),
+                    corpus.keys[s : s + chunk].tolist(),
+                    corpus.frames[s : s + chunk].tolist(),
+                    strict=True,
+                ),
+            )
+        h, n = corpus.counts
+        await con.copy_records_to_table(
+            "audio_hash_counts",
+            columns=["hash", "n_rows"],
+            records=zip(h.tolist(), n.tolist(), strict=True),
+        )
+        await con.execute("SET maintenance_work_mem = '1GB'")
+        await con.execute(
+            "ALTER TABLE audio_hashes ADD CONSTRAINT pk_audio_hashes"
+            " PRIMARY KEY (hash, item_key, t)"
+        )
+        await con.execute("CREATE INDEX ix_audio_hashes_item_key ON audio_hashes (item_key)")
+        await con.execute("VACUUM ANALYZE audio_hashes")
+        await con.execute("VACUUM ANALYZE audio_hash_counts")
+        await con.execute("VACUUM ANALYZE audio_items")
+        size = await con.fetchval(
+            "SELECT sum(pg_total_relation_size(c)) FROM unnest(ARRAY['audio_items',"
+            " 'audio_hashes', 'audio_hash_counts']::regclass[]) AS c"
+        )
+        return int(size)
+    finally:
+        await con.close()
+
+
+async def drop_postgres(url: str) -> None:
+    """Drop the bench's tables."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bot.storage.base import Base
+    from bot.storage.fingerprints import AudioHash, AudioHashCount, AudioItem
+
+    tables = [AudioItem.__table__, AudioHash.__table__, AudioHashCount.__table__]
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda c: Base.metadata.drop_all(c, tables=tables))
+    await engine.dispose()
+
+
+@dataclass
+class Timed:
+    """What the lookups of one database measured."""
+
+    ms: np.ndarray
+    own: int  # queries that found their own real clip first
+    wrong: int  # hits on any other item
+    hard_own: int  # altered copies (Opus 12 kbit/s, 6 s excerpt) that found their clip
+    kept: float  # mean share of a query's stored hashes the row budget let it read
+
+
+async def time_lookups(url: str, queries: list[fp.Landmarks], hard: list[tuple[int, fp.Landmarks]]
+                       ) -> Timed:  # fmt: skip
+    """Per-query lookup time through FingerprintStore, and what the lookups found."""
     from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+    from bot.storage import fingerprints
     from bot.storage.fingerprints import FingerprintStore
 
-    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+    engine = create_async_engine(url)
     store = FingerprintStore(async_sessionmaker(engine, expire_on_commit=False))
-    times, found = [], 0
-    for n, query in enumerate(queries):
-        started = time.perf_counter()
-        hits = await store.lookup(query)
-        if n >= 3:  # the first ones warm the page cache and SQLAlchemy's statement cache
-            times.append(time.perf_counter() - started)
-        found += bool(hits)
+    times, own, wrong, shares = [], 0, 0, []
+    real_affordable = fingerprints._affordable
+
+    async def affordable(*args):  # type: ignore[no-untyped-def]
+        kept, skipped = await real_affordable(*args)
+        shares.append(len(kept) / max(1, len(kept) + len(skipped)))
+        return kept, skipped
+
+    fingerprints._affordable = affordable  # type: ignore[assignment]
+    try:
+        for n, query in enumerate(queries):
+            started = time.perf_counter()
+            hits = await store.lookup(query)
+            if n >= 3:  # the first ones warm the page cache and SQLAlchemy's statement cache
+                times.append(time.perf_counter() - started)
+            own += bool(hits) and hits[0].item_id == f"real-{n:04d}"
+            wrong += sum(h.item_id != f"real-{n:04d}" for h in hits)
+        hard_own = 0
+        for j, query in hard:
+            hits = await store.lookup(query)
+            hard_own += bool(hits) and hits[0].item_id == f"real-{j:04d}"
+    finally:
+        fingerprints._affordable = real_affordable  # type: ignore[assignment]
     await engine.dispose()
-    return times, found
+    return Timed(np.array(times) * 1000, own, wrong, hard_own, float(np.mean(shares)))
 
 
-def touched(path: Path, queries: list[fp.Landmarks]) -> float:
-    """Mean number of stored rows whose hash is in a query (what a lookup has to read)."""
-    con = sqlite3.connect(path)
-    total = 0
-    for query in queries:
-        hashes = np.unique(query.hashes).tolist()
-        for s in range(0, len(hashes), 500):
-            chunk = hashes[s : s + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT count(*) FROM audio_hashes WHERE hash IN ({marks})"  # noqa: S608
-            total += con.execute(sql, chunk).fetchone()[0]
-    con.close()
-    return total / len(queries)
-
-
-def lookup_bench(sizes: list[int], kinds: list[str], queries: list[fp.Landmarks],
+def lookup_bench(sizes: list[int], kinds: list[str], backends: list[str],
+                 queries: list[fp.Landmarks], hard: list[tuple[int, fp.Landmarks]],
                  prints: list[fp.Landmarks], density: float, seed: int,
-                 keep: Path | None) -> None:  # fmt: skip
+                 keep: Path | None, reuse: bool = False) -> None:  # fmt: skip
     """Print part (b)."""
-    print(f"\n(b) lookup through FingerprintStore on SQLite ({len(queries)} queries of real 30 s "
-          f"clips, {np.mean([len(q) for q in queries]):.0f} landmarks each)")  # fmt: skip
+    from bot.storage.fingerprints import ROW_BUDGET
+
+    print(f"\n(b) lookup through FingerprintStore ({len(queries)} queries of real 30 s clips, "
+          f"{np.mean([len(q) for q in queries]):.0f} landmarks each, stored among the synthetic "
+          f"items; {len(hard)} altered copies: Opus 12 kbit/s and 6 s excerpts); "
+          f"row budget {ROW_BUDGET:,}")  # fmt: skip
     source = marginals(prints)
     workdir = keep or Path(tempfile.mkdtemp(prefix="ojo-fp-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    pg = os.environ.get("OJO_TEST_POSTGRES_URL")
     try:
         for kind in kinds:
             for size in sizes:
-                path = workdir / f"fp-{kind}-{size}.sqlite"
-                path.unlink(missing_ok=True)
                 rng = np.random.default_rng(seed + size)
-                rows, build = build_db(
-                    path, size, density, rng, source if kind == "speech-like" else None
-                )
-                times, found = asyncio.run(time_lookups(path, queries))
-                ms = np.array(times) * 1000
-                mb = path.stat().st_size / 1e6
-                print(
-                    f"    {kind:11s} {size:>7,} items {rows:>12,} rows {mb:8.1f} MB "
-                    f"(built in {build:5.1f} s)  rows read/query {touched(path, queries):8.0f}  "
-                    f"p50 {np.percentile(ms, 50):6.1f} ms  p99 {np.percentile(ms, 99):6.1f} ms  "
-                    f"max {ms.max():6.1f} ms  false hits {found}"
-                )
-                if keep is None:
-                    path.unlink()
+                started = time.perf_counter()
+                corpus = make_corpus(size, density, rng, source if kind == "speech-like" else None,
+                                     prints[: len(queries)])  # fmt: skip
+                made = time.perf_counter() - started
+                for backend in backends:
+                    started = time.perf_counter()
+                    if backend == "sqlite":
+                        path = workdir / f"fp-{kind}-{size}.sqlite"
+                        if not (reuse and path.exists()):  # same seed: the same rows
+                            path.unlink(missing_ok=True)
+                            build_sqlite(path, corpus)
+                        url, mb = f"sqlite+aiosqlite:///{path}", path.stat().st_size / 1e6
+                    elif pg:
+                        mb = asyncio.run(build_postgres(pg, corpus)) / 1e6
+                        url = pg
+                    else:
+                        print("    postgresql: skipped (set OJO_TEST_POSTGRES_URL)")
+                        continue
+                    build = made + time.perf_counter() - started
+                    t = asyncio.run(time_lookups(url, queries, hard))
+                    print(
+                        f"    {backend:10s} {kind:11s} {size:>9,} items {corpus.hashes.size:>13,}"
+                        f" rows {mb:8.0f} MB (built in {build:6.1f} s)"
+                        f"  p50 {np.percentile(t.ms, 50):6.1f} ms"
+                        f"  p99 {np.percentile(t.ms, 99):6.1f} ms"
+                        f"  max {t.ms.max():6.1f} ms  hashes read {100 * t.kept:5.1f} %"
+                        f"  own clip {t.own}/{len(queries)}  altered {t.hard_own}/{len(hard)}"
+                        f"  wrong hits {t.wrong}",
+                        flush=True,
+                    )
+                    if backend == "sqlite" and keep is None:
+                        path.unlink()
+                    elif backend == "postgresql":
+                        asyncio.run(drop_postgres(pg or ""))
+                del corpus
     finally:
         if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -450,10 +626,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small run, about a minute")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep-db", type=Path, help="keep the SQLite files in this directory")
+    parser.add_argument("--sizes", help="comma list of index sizes (default 1k,10k,100k)")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="comma list")
+    parser.add_argument("--kinds", help="speech-like,uniform (default: both; quick: speech-like)")
+    parser.add_argument("--lookup-only", action="store_true", help="skip parts (a) and (c)")
+    parser.add_argument("--reuse", action="store_true", help="reuse SQLite files in --keep-db")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     speech = shutil.which("espeak-ng") is not None
     n_clips, n_sources, n_filler = (40, 8, 6) if args.quick else (240, 30, 16)
+    if args.lookup_only:
+        n_clips = min(n_clips, 60)
     started = time.perf_counter()
     clips = make_clips(n_clips + n_filler, rng, speech)
     order = rng.permutation(len(clips))
@@ -464,24 +647,41 @@ def main() -> None:
     took = time.perf_counter() - started
     print(f"made {len(clips)} clips + {n_filler} unknown fillers ({kind}), mean {mean:.1f} s, "
           f"in {took:.1f} s")  # fmt: skip
-    r = robustness(clips, filler, n_sources, rng)
-    report_robustness(r, len(clips))
-
-    thirty = [c[: 30 * SR] for c in clips if c.size >= 30 * SR]
-    spent = []
-    for clip in thirty[:40]:
-        t0 = time.perf_counter()
-        fp.landmarks(clip)
-        spent.append(time.perf_counter() - t0)
-    median, p90 = 1000 * np.median(spent), 1000 * np.percentile(spent, 90)
-    print(f"\n(c) landmarks() per 30 s clip: median {median:.1f} ms, p90 {p90:.1f} ms "
-          f"({len(spent)} clips, 1 thread)")  # fmt: skip
-
     prints = [fp.landmarks(c) for c in clips]
-    queries = [fp.landmarks(c) for c in thirty[: (20 if args.quick else 120)]]
-    sizes = [1_000] if args.quick else [1_000, 10_000, 100_000]
-    kinds = ["speech-like"] if args.quick else ["speech-like", "uniform"]
-    lookup_bench(sizes, kinds, queries, prints, r.density, args.seed, args.keep_db)
+    density = sum(len(p) for p in prints) / (sum(c.size for c in clips) / SR)
+    if not args.lookup_only:
+        r = robustness(clips, filler, n_sources, rng)
+        report_robustness(r, len(clips))
+        density = r.density
+        thirty = [c[: 30 * SR] for c in clips if c.size >= 30 * SR]
+        spent = []
+        for clip in thirty[:40]:
+            t0 = time.perf_counter()
+            fp.landmarks(clip)
+            spent.append(time.perf_counter() - t0)
+        median, p90 = 1000 * np.median(spent), 1000 * np.percentile(spent, 90)
+        print(f"\n(c) landmarks() per 30 s clip: median {median:.1f} ms, p90 {p90:.1f} ms "
+              f"({len(spent)} clips, 1 thread)")  # fmt: skip
+
+    # Queries: the first 30 s of clips that are stored (as real-NNNN) among the synthetic items.
+    chosen = [i for i, c in enumerate(clips) if c.size >= 30 * SR][: (20 if args.quick else 120)]
+    stored = [prints[i] for i in chosen]
+    queries = [fp.landmarks(clips[i][: 30 * SR]) for i in chosen]
+    hard = []
+    for j, i in enumerate(chosen[:10]):
+        for alteration in ("opus-12k", "excerpt-6s"):
+            altered, _ = alter(clips[i], alteration, rng, filler)
+            hard.append((j, fp.landmarks(altered)))
+    if args.sizes:
+        sizes = [
+            int(float(x.replace("k", "e3").replace("M", "e6"))) for x in args.sizes.split(",")
+        ]
+    else:
+        sizes = [1_000] if args.quick else [1_000, 10_000, 100_000]
+    kinds = (args.kinds or ("speech-like" if args.quick else "speech-like,uniform")).split(",")
+    backends = args.backends.split(",")
+    lookup_bench(sizes, kinds, backends, queries, hard, stored, density, args.seed, args.keep_db,
+                 args.reuse and args.keep_db is not None)  # fmt: skip
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
 

@@ -13,7 +13,6 @@ from telegram.ext import Application
 from bot.app import Runtime, build_application, start, stop
 from bot.settings import Settings
 from bot.telegram_request import RetryingRequest
-from tests.fakebot.ptb import local_request, ssl_context
 from tests.fakebot.server import FakeBotApi
 from tests.fakebot.state import SentMessage
 
@@ -78,11 +77,9 @@ async def running_bot(
         settings = make_settings(fake, data_dir, **overrides)
         app, rt = build_application(
             settings,
-            # The bot's own retrying request class, with the fake's shared TLS context (fast).
-            request=RetryingRequest(
-                httpx_kwargs={"verify": ssl_context()}, connection_pool_size=16, backoff=0.05
-            ),
-            get_updates_request=local_request(),
+            # The bot's own retrying request class (aiohttp), with a short backoff.
+            request=RetryingRequest(connection_pool_size=16, backoff=0.05),
+            get_updates_request=RetryingRequest(),
         )
         await start(app, rt)
         try:

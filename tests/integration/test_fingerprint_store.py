@@ -18,13 +18,19 @@ from bot.analysis.media import decode_audio
 from bot.storage import fingerprints
 from bot.storage.base import Base
 from bot.storage.db import create_engine, session_maker
-from bot.storage.fingerprints import AudioHash, AudioItem, AudioItemDTO, FingerprintStore
+from bot.storage.fingerprints import (
+    AudioHash,
+    AudioHashCount,
+    AudioItem,
+    AudioItemDTO,
+    FingerprintStore,
+)
 from tests.integration.conftest import BACKENDS, scratch_database
 
 ROOT = Path(__file__).parents[2]
 HOAX = ROOT / "tests" / "fixtures" / "audio" / "hoax"
 POLICE = "hoax-police-perfumed-leaflets"
-TABLES = [AudioItem.__table__, AudioHash.__table__]
+TABLES = [AudioItem.__table__, AudioHash.__table__, AudioHashCount.__table__]
 
 
 @cache
@@ -60,12 +66,29 @@ async def store(fp_engine: AsyncEngine) -> FingerprintStore:
     return store
 
 
-async def count_hashes(engine: AsyncEngine, item_id: str) -> int:
+async def count_hashes(engine: AsyncEngine, item_id: str, key: int | None = None) -> int:
+    """Landmark rows of an item (by its integer key when given: the item row may be gone)."""
     async with engine.connect() as conn:
+        if key is None:
+            key = (
+                await conn.execute(select(AudioItem.key).where(AudioItem.id == item_id))
+            ).scalar_one_or_none()
         result = await conn.execute(
-            select(func.count()).select_from(AudioHash).where(AudioHash.item_id == item_id)
+            select(func.count()).select_from(AudioHash).where(AudioHash.item_key == key)
         )
         return int(result.scalar_one())
+
+
+async def hash_counts(engine: AsyncEngine) -> dict[int, int]:
+    async with engine.connect() as conn:
+        result = await conn.execute(select(AudioHashCount.hash, AudioHashCount.n_rows))
+        return dict(result.all())
+
+
+async def true_counts(engine: AsyncEngine) -> dict[int, int]:
+    async with engine.connect() as conn:
+        result = await conn.execute(select(AudioHash.hash, func.count()).group_by(AudioHash.hash))
+        return dict(result.all())
 
 
 async def test_a_trimmed_copy_is_found_in_the_database_at_its_offset(
@@ -100,13 +123,12 @@ async def test_a_note_that_is_not_known_finds_nothing(store: FingerprintStore) -
     assert await store.lookup(Landmarks(np.empty(0, np.int64), np.empty(0, np.int32))) == []
 
 
-async def test_a_long_recording_skips_the_candidate_filter_and_still_finds_the_hoax(
+async def test_a_long_recording_still_finds_the_hoax_among_other_audio(
     store: FingerprintStore,
 ) -> None:
-    # Past MIN_ALIGNED chunks of distinct hashes (~5 min of audio) the per-chunk pre-filter can
-    # prove nothing, so every posting is fetched.
+    # ~20 min worth of other landmarks: the hashes go to the database as one array parameter.
     copy = clip("altered/trim-2s.ogg")
-    n_other = fingerprints.LOOKUP_CHUNK * fingerprint.MIN_ALIGNED
+    n_other = 50_000
     rng = np.random.default_rng(3)
     query = Landmarks(
         np.concatenate([copy.hashes, rng.integers(2**24, 2**30, n_other)]),
@@ -177,10 +199,16 @@ async def test_remove_deletes_the_item_and_its_landmarks(
 ) -> None:
     assert await count_hashes(fp_engine, POLICE) > 500
 
+    async with fp_engine.connect() as conn:
+        key = (
+            await conn.execute(select(AudioItem.key).where(AudioItem.id == POLICE))
+        ).scalar_one()
+
     await store.remove(POLICE)
 
     assert await store.get(POLICE) is None
-    assert await count_hashes(fp_engine, POLICE) == 0
+    assert await count_hashes(fp_engine, POLICE, key) == 0
+    assert await hash_counts(fp_engine) == await true_counts(fp_engine)
     assert await store.lookup(clip("altered/trim-2s.ogg")) == []
     assert await store.ids() == ["hoax-bank-say-yes-voice-clone", "hoax-doctor-hot-water-gargle"]
 
@@ -189,9 +217,12 @@ async def test_deleting_an_item_row_cascades_to_its_landmarks(
     fp_engine: AsyncEngine, store: FingerprintStore
 ) -> None:
     async with fp_engine.begin() as conn:
+        key = (
+            await conn.execute(select(AudioItem.key).where(AudioItem.id == POLICE))
+        ).scalar_one()
         await conn.execute(delete(AudioItem).where(AudioItem.id == POLICE))
 
-    assert await count_hashes(fp_engine, POLICE) == 0
+    assert await count_hashes(fp_engine, POLICE, key) == 0
     assert await count_hashes(fp_engine, "hoax-bank-say-yes-voice-clone") > 500
 
 
@@ -199,3 +230,58 @@ async def test_removing_an_unknown_item_is_harmless(store: FingerprintStore) -> 
     await store.remove("no-such-item")
 
     assert len(await store.ids()) == 3
+
+
+async def test_the_row_counts_per_hash_follow_adds(
+    fp_engine: AsyncEngine, store: FingerprintStore
+) -> None:
+    counts = await hash_counts(fp_engine)
+
+    assert counts == await true_counts(fp_engine)
+    assert sum(counts.values()) == sum(
+        item.n_hashes
+        for item in [await store.get(i) for i in await store.ids()]
+        if item is not None
+    )
+
+
+async def test_items_get_distinct_integer_keys_and_a_removed_key_is_not_reused(
+    fp_engine: AsyncEngine, store: FingerprintStore
+) -> None:
+    item, lm = pack()[POLICE]
+    await store.add(replace(item, id="extra"), lm)
+    async with fp_engine.connect() as conn:
+        keys = dict((await conn.execute(select(AudioItem.id, AudioItem.key))).all())
+
+    assert sorted(keys.values()) == [1, 2, 3, 4]
+    assert keys["extra"] == 4
+
+
+async def test_over_the_row_budget_the_commonest_hashes_are_skipped_and_the_copy_still_found(
+    store: FingerprintStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = clip("altered/trim-2s.ogg")
+    full = await store.lookup(query)
+    monkeypatch.setattr(fingerprints, "ROW_BUDGET", 300)
+
+    hits = await store.lookup(query)
+
+    assert [h.item_id for h in hits] == [POLICE]
+    assert hits[0].total_query < full[0].total_query  # fewer of the query's landmarks were read
+    assert hits[0].offset_seconds == pytest.approx(2.0, abs=0.5)
+
+
+async def test_a_budget_too_small_for_any_hash_finds_nothing(
+    store: FingerprintStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fingerprints, "ROW_BUDGET", 0)
+
+    assert await store.lookup(clip("altered/trim-2s.ogg")) == []
+
+
+async def test_lookup_many_answers_each_query_in_order(store: FingerprintStore) -> None:
+    queries = [clip("altered/trim-2s.ogg"), clip("nonmatch/es-shopping.ogg")]
+
+    found = await store.lookup_many(queries)
+
+    assert [[h.item_id for h in hits] for hits in found] == [[POLICE], []]

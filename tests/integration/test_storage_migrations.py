@@ -37,15 +37,15 @@ from bot.storage.users import UserRepo
 if importlib.util.find_spec("bot.storage.fingerprints") is not None:
     import bot.storage.fingerprints  # noqa: F401
 
-AUDIO_TABLES = {"audio_items", "audio_hashes"}
+AUDIO_TABLES = {"audio_items", "audio_hashes", "audio_hash_counts"}
 # Raw SQL: the audio tables' models live in fingerprints.py, written separately.
 INSERT_AUDIO_ITEM = text(
-    "INSERT INTO audio_items (id, title, category, verdict, origin, provenance,"
-    " duration_s, n_hashes, created_at) VALUES ('hoax', 'Hoax', 'hoax', 'scam',"
+    "INSERT INTO audio_items (id, key, title, category, verdict, origin, provenance,"
+    " duration_s, n_hashes, created_at) VALUES ('hoax', 1, 'Hoax', 'hoax', 'scam',"
     " 'preset', 'test', 1.5, 2, :at)"
 ).bindparams(bindparam("at", type_=UTCDateTime()))
 INSERT_TWO_HASHES = text(
-    "INSERT INTO audio_hashes (hash, item_id, t) VALUES (1, 'hoax', 0), (2, 'hoax', 1)"
+    "INSERT INTO audio_hashes (hash, item_key, t) VALUES (1, 1, 0), (2, 1, 1)"
 )
 
 
@@ -131,7 +131,7 @@ async def test_the_alembic_command_line_migrates_and_finds_nothing_to_autogenera
 
 
 async def test_an_audio_hash_must_point_at_an_existing_audio_item(session: AsyncSession) -> None:
-    insert_hash = text("INSERT INTO audio_hashes (hash, item_id, t) VALUES (1, 'missing', 0)")
+    insert_hash = text("INSERT INTO audio_hashes (hash, item_key, t) VALUES (1, 99, 0)")
 
     with pytest.raises(IntegrityError):
         async with session.begin_nested():
@@ -235,3 +235,45 @@ async def test_a_sqlite_batch_migration_keeps_the_rows_that_reference_a_rebuilt_
         await engine.dispose()
 
     assert hashes == 2
+
+
+async def test_the_integer_key_migration_carries_the_landmarks_over_and_back(db_url: str) -> None:
+    await upgrade(db_url, "0001")
+    engine = create_engine(db_url)
+    at = {"at": datetime(2025, 1, 1, tzinfo=UTC)}
+    old_item = text(
+        "INSERT INTO audio_items (id, title, category, verdict, origin, provenance,"
+        " duration_s, n_hashes, created_at) VALUES (:id, 'Hoax', 'hoax', 'scam',"
+        " 'preset', 'test', 1.5, 2, :at)"
+    ).bindparams(bindparam("at", type_=UTCDateTime()))
+    try:
+        async with engine.begin() as conn:
+            for item_id in ("b-hoax", "a-hoax"):
+                await conn.execute(old_item, {"id": item_id, **at})
+            await conn.execute(
+                text(
+                    "INSERT INTO audio_hashes (hash, item_id, t) VALUES"
+                    " (7, 'a-hoax', 0), (7, 'b-hoax', 3), (8, 'b-hoax', 4)"
+                )
+            )
+        await upgrade(db_url)
+        async with engine.connect() as conn:
+            keys = dict((await conn.execute(text("SELECT id, key FROM audio_items"))).all())
+            rows = set(
+                (await conn.execute(text("SELECT hash, item_key, t FROM audio_hashes"))).all()
+            )
+            counts = set(
+                (await conn.execute(text("SELECT hash, n_rows FROM audio_hash_counts"))).all()
+            )
+        await downgrade(db_url, "0001")
+        async with engine.connect() as conn:
+            back = set(
+                (await conn.execute(text("SELECT hash, item_id, t FROM audio_hashes"))).all()
+            )
+    finally:
+        await engine.dispose()
+
+    assert keys == {"a-hoax": 1, "b-hoax": 2}
+    assert rows == {(7, 1, 0), (7, 2, 3), (8, 2, 4)}
+    assert counts == {(7, 2), (8, 1)}
+    assert back == {(7, "a-hoax", 0), (7, "b-hoax", 3), (8, "b-hoax", 4)}
