@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.cache import VerdictCacheRepo
@@ -39,7 +39,7 @@ async def purge(
     db: async_sessionmaker[AsyncSession], cache_ttl_hours: int, now: datetime | None = None
 ) -> dict[str, int]:
     """Delete expired cache entries, reports past retention and old 'seen' fingerprints."""
-    from bot.storage.fingerprints import AudioItem
+    from bot.storage.fingerprints import AudioItem, FingerprintStore
 
     now = now or datetime.now(UTC)
     cutoff = now - timedelta(hours=cache_ttl_hours)
@@ -57,8 +57,10 @@ async def purge(
             .scalars()
             .all()
         )
-        if old:
-            await session.execute(delete(AudioItem).where(AudioItem.id.in_(old)))
+    # Through the store, one item at a time, so the per-hash row counts stay right.
+    store = FingerprintStore(db)
+    for item_id in old:
+        await store.remove(item_id)
     counts = {"cache": cache, "reports": reports, "seen_audio": len(old)}
     logger.info("purged %s", counts)
     return counts
