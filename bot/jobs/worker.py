@@ -89,6 +89,8 @@ def run_worker() -> int:
     """`ojo worker`."""
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     settings = Settings()
-    logging.getLogger().setLevel(settings.log_level)
+    from bot.logs import configure_logging
+
+    configure_logging(settings)
     make_worker(settings).run()
     return 0
