@@ -101,6 +101,11 @@ async def _start_web(app: Application, rt: Runtime) -> None:  # type: ignore[typ
         return await readiness(rt.deps)
 
     async def sink(data: dict[str, object]) -> None:
+        # While stopping, the web server still listens but nothing reads the queue any more:
+        # a 503 makes Telegram deliver the update again (to another replica) instead of a
+        # 200 for an update that would be lost.
+        if not app.running:
+            raise web.HTTPServiceUnavailable
         await app.update_queue.put(Update.de_json(data, app.bot))
 
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
