@@ -20,6 +20,8 @@ BENCHES = [
         ["--repeat", "1"],
     ),
     ("voice notes end to end", ["-m", "bench.bench_media"], ["--quick"]),
+    # needs OJO_TEST_POSTGRES_URL and OJO_TEST_REDIS_URL (as .ci/run sets them)
+    ("fleet: 2 webhook replicas vs 1 process", ["-m", "bench.bench_fleet"], ["--quick"]),
 ]
 
 

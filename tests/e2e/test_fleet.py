@@ -102,6 +102,19 @@ async def test_a_webhook_call_without_the_secret_is_refused_and_nothing_is_proce
     assert intruder not in fleet.fake.sent
 
 
+async def test_healthz_reports_database_redis_and_model_ready_on_every_replica(
+    fleet: Fleet,
+) -> None:
+    for replica in fleet.replicas:
+        async with fleet.http.get(f"http://127.0.0.1:{replica.port}/healthz") as resp:
+            assert resp.status == 200
+            body = await resp.json()
+        assert body["ok"] is True
+        assert body["database"] == {"ok": True}
+        assert body["redis"] == {"ok": True}
+        assert body["model"]["ok"] is True
+
+
 async def test_a_body_over_one_megabyte_is_refused_with_413(fleet: Fleet) -> None:
     chat, update = _text("x" * (1024 * 1024 + 10))
     body = io.BytesIO(json.dumps({"update_id": 999_998, **update}).encode())
