@@ -10,7 +10,7 @@ from bot.settings import Settings
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per record: what log shippers (Loki, CloudWatch, ELK) parse without rules."""
+    """One JSON object per record: what log shippers (Loki, ELK, CloudWatch) parse as is."""
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as JSON: time, level, logger, message, process, and the exception if any."""
