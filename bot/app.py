@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -97,13 +98,14 @@ async def _start_web(app: Application, rt: Runtime) -> None:  # type: ignore[typ
     settings = rt.deps.settings
 
     async def health() -> dict[str, object]:
-        from sqlalchemy import text
-
-        async with rt.deps.db() as session:
-            await session.execute(text("SELECT 1"))
-        return {"patterns": rt.deps.analyzer.engines.engine.pattern_count}
+        return await readiness(rt.deps)
 
     async def sink(data: dict[str, object]) -> None:
+        # While stopping, the web server still listens but nothing reads the queue any more:
+        # a 503 makes Telegram deliver the update again (to another replica) instead of a
+        # 200 for an update that would be lost.
+        if not app.running:
+            raise web.HTTPServiceUnavailable
         await app.update_queue.put(Update.de_json(data, app.bot))
 
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
@@ -127,6 +129,42 @@ async def _start_web(app: Application, rt: Runtime) -> None:  # type: ignore[typ
             settings.web_port,
             exc.strerror,
         )
+
+
+HEALTH_TIMEOUT = 2.0  # seconds per part: a probe must answer even when a dependency hangs
+
+
+async def readiness(deps: Deps) -> dict[str, object]:
+    """/healthz parts: database, Redis (scaled mode) and the detection model, each ok or not."""
+    from sqlalchemy import text
+
+    async def database() -> None:
+        async with deps.db() as session:
+            await session.execute(text("SELECT 1"))
+
+    async def redis() -> None:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(deps.settings.redis_url or "", socket_timeout=HEALTH_TIMEOUT)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+
+    async def part(check: Callable[[], Awaitable[None]]) -> dict[str, object]:
+        try:
+            await asyncio.wait_for(check(), HEALTH_TIMEOUT)
+        except Exception as exc:  # any failure is a "down" part with its reason, never a crash
+            return {"ok": False, "error": type(exc).__name__}
+        return {"ok": True}
+
+    parts: dict[str, object] = {"database": await part(database)}
+    if deps.settings.redis_url:
+        parts["redis"] = await part(redis)
+    patterns = deps.analyzer.engines.engine.pattern_count
+    parts["model"] = {"ok": patterns > 0, "patterns": patterns}
+    parts["patterns"] = patterns  # kept at the top level for existing probes
+    return parts
 
 
 async def _post_shutdown(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
@@ -171,7 +209,9 @@ def run(*, webhook: bool = False) -> int:
     except ValidationError as exc:
         print(f"ojo: invalid settings:\n{exc}", file=sys.stderr)  # noqa: T201
         return 2
-    logging.getLogger().setLevel(settings.log_level)
+    from bot.logs import configure_logging
+
+    configure_logging(settings)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines contain the token
     problem = token_problem(settings)
     if problem:

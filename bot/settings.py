@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Logging level."
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines: text, or json (one object per line, for shippers)."
+    )
 
     @field_validator("moderators", mode="before")
     @classmethod

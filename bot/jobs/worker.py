@@ -7,15 +7,21 @@ import logging
 import os
 from typing import Any
 
-from arq.connections import RedisSettings
 from arq.worker import Worker
 from telegram.ext import ExtBot
 
-from bot.jobs.redis_queue import JOB_FUNCTION, QUEUE_NAME
+from bot.jobs.redis_queue import JOB_FUNCTION, QUEUE_NAME, redis_settings
 from bot.jobs.types import MediaJob
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+# A job holds an arq "in-progress" key for job_timeout + 10 s. A worker killed mid-job (SIGKILL,
+# OOM, node lost) leaves the job in the queue and that key behind; when the key expires any
+# worker runs the job again. So job_timeout is kept close to the analysis' own timeout (the
+# margin covers the download and the answer), and a job may be tried 3 times: a retry after a
+# lost worker is allowed, a job that kills every worker is given up.
+JOB_MARGIN_SECONDS = 5
+MAX_TRIES = 3
 
 
 class WorkerState:
@@ -53,6 +59,7 @@ async def _startup(ctx: dict[str, Any]) -> None:
     await state.bot.initialize()
     # Moderator patterns reach workers too; counters are flushed from here like in the bot.
     state.tasks = await start_background(state.deps)
+    logger.info("worker ready")  # operators (and the fleet test) wait for this line
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
@@ -72,15 +79,15 @@ def make_worker(settings: Settings, *, burst: bool = False) -> Worker:
     from arq.worker import func
 
     return Worker(
-        [func(analyse_media, name=JOB_FUNCTION, max_tries=1)],
+        [func(analyse_media, name=JOB_FUNCTION, max_tries=MAX_TRIES)],
         queue_name=QUEUE_NAME,
-        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        redis_settings=redis_settings(settings.redis_url),
         on_startup=_startup,
         on_shutdown=_shutdown,
         ctx={"settings": settings},
         burst=burst,
         max_jobs=settings.media_workers,
-        job_timeout=int(settings.media_timeout) + 30,
+        job_timeout=int(settings.media_timeout) + JOB_MARGIN_SECONDS,
         handle_signals=not burst,
     )
 
@@ -89,6 +96,8 @@ def run_worker() -> int:
     """`ojo worker`."""
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     settings = Settings()
-    logging.getLogger().setLevel(settings.log_level)
+    from bot.logs import configure_logging
+
+    configure_logging(settings)
     make_worker(settings).run()
     return 0

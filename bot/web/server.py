@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -15,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["QUEUE", "UPDATES", "VERDICTS", "WEBHOOK_PATH", "build_web_app"]
 WEBHOOK_PATH = "/telegram/webhook"
+# Telegram's updates are a few kB; anything over 1 MB on the webhook is not Telegram (413).
+MAX_UPDATE_BYTES = 1024 * 1024
 
 HealthCheck = Callable[[], Awaitable[dict[str, object]]]
 UpdateSink = Callable[[dict[str, object]], Awaitable[None]]
@@ -36,7 +39,10 @@ def build_web_app(
         except Exception as exc:  # any failing dependency makes the probe fail, with a reason
             logger.warning("health check failed: %s", type(exc).__name__)
             return web.json_response({"ok": False, "error": type(exc).__name__}, status=503)
-        return web.json_response({"ok": True, **status})
+        # A part reported as {"ok": False, ...} (database, Redis, model) makes the probe fail, so
+        # a load balancer stops sending updates to this replica until it recovers.
+        down = [k for k, v in status.items() if isinstance(v, dict) and v.get("ok") is False]
+        return web.json_response({"ok": not down, **status}, status=503 if down else 200)
 
     async def metrics(_: web.Request) -> web.Response:
         body = generate_latest()
@@ -46,8 +52,13 @@ def build_web_app(
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if secret and not hmac.compare_digest(given, secret):
             return web.Response(status=403)
+        if (request.content_length or 0) > MAX_UPDATE_BYTES:
+            return web.Response(status=413)
+        body = await request.read()  # chunked bodies: the length is known only now
+        if len(body) > MAX_UPDATE_BYTES:
+            return web.Response(status=413)
         try:
-            data = await request.json()
+            data = json.loads(body)
         except ValueError:
             return web.Response(status=400)
         if not isinstance(data, dict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.web.server import WEBHOOK_PATH, build_web_app
@@ -60,3 +62,32 @@ async def test_without_webhook_mode_there_is_no_telegram_endpoint() -> None:
     async with TestClient(TestServer(build_web_app(_ok))) as client:
         resp = await client.post(WEBHOOK_PATH, json={"update_id": 1})
         assert resp.status in (404, 405)
+
+
+async def test_healthz_is_503_with_every_part_listed_when_one_part_is_down() -> None:
+    async def redis_down() -> dict[str, object]:
+        return {"database": {"ok": True}, "redis": {"ok": False, "error": "ConnectionError"}}
+
+    async with TestClient(TestServer(build_web_app(redis_down))) as client:
+        resp = await client.get("/healthz")
+        assert resp.status == 503
+        body = await resp.json()
+        assert body["ok"] is False
+        assert body["database"] == {"ok": True}
+        assert body["redis"]["error"] == "ConnectionError"
+
+
+async def test_the_webhook_refuses_bodies_over_one_megabyte() -> None:
+    received: list[dict[str, object]] = []
+
+    async def sink(data: dict[str, object]) -> None:
+        received.append(data)
+
+    app = build_web_app(_ok, webhook=sink, secret="s3cret")
+    async with TestClient(TestServer(app)) as client:
+        huge = b'{"update_id": 1, "x": "' + b"a" * (1024 * 1024) + b'"}'
+        # a file-like body: aiohttp warns about (and so, here, refuses) raw bytes over 1 MB
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+        resp = await client.post(WEBHOOK_PATH, data=io.BytesIO(huge), headers=headers)
+        assert resp.status == 413
+    assert received == []
