@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.checking import CLI, extract_file, extract_text
-from bot.composition import MEMORY_DB, build_services, close_services, prepare_database
 from bot.deps import Deps
-from bot.render import render_verdict
-from bot.verdict import Verdict
 from tests.conftest import FIXTURES
-from tests.e2e.conftest import new_user
+from tests.e2e.conftest import as_read, new_user
 from tests.e2e.harness import Harness
 from tests.fakebot import updates
 
@@ -29,22 +22,6 @@ SHOWN = (
     "BANISTMO: Su cuenta ha sido bloqueada por seguridad.\n"
     "Verifique sus datos aquí: https://banistmo-seguro.top/acceso"
 )
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def cli(shared_bot: Harness) -> AsyncIterator[Deps]:
-    """The services `ojo check` builds, with the bot's settings."""
-    deps = build_services(shared_bot.settings, database_url=MEMORY_DB)
-    await prepare_database(deps, migrate=False)
-    yield deps
-    await close_services(deps, [])
-
-
-def as_read(verdict: Verdict, cli: Deps) -> str:
-    """The rendered verdict as the user reads it."""
-    return html.unescape(
-        re.sub(r"<[^>]+>", "", render_verdict(verdict, "es", messages=cli.messages))
-    )
 
 
 def push_photo(bot: Harness, path: Path, user: dict[str, object]) -> None:

@@ -8,21 +8,14 @@ reads them (the rendered verdict).
 
 from __future__ import annotations
 
-import html
-import re
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest_asyncio
-
 from bot.checking import CLI, extract_file, extract_text
-from bot.composition import MEMORY_DB, build_services, close_services, prepare_database
 from bot.deps import Deps
-from bot.render import render_verdict
 from bot.verdict import Verdict
 from tests.conftest import FIXTURES
-from tests.e2e.conftest import new_user
+from tests.e2e.conftest import as_read, new_user
 from tests.e2e.harness import Harness
 from tests.fakebot import updates
 
@@ -33,22 +26,6 @@ TEXT = (
     "Hola mamá, se me ha roto el móvil y este es mi número nuevo. "
     "¿Me haces un Bizum de 350€? Es urgente, mañana te lo devuelvo"
 )
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def cli(shared_bot: Harness) -> AsyncIterator[Deps]:
-    """The services `ojo check` builds, with the bot's settings."""
-    deps = build_services(shared_bot.settings, database_url=MEMORY_DB)
-    await prepare_database(deps, migrate=False)
-    yield deps
-    await close_services(deps, [])
-
-
-def as_read(verdict: Verdict, cli: Deps) -> str:
-    """The rendered verdict as Telegram shows it (HTML parsed into plain text + entities)."""
-    return html.unescape(
-        re.sub(r"<[^>]+>", "", render_verdict(verdict, "es", messages=cli.messages))
-    )
 
 
 async def ojo_check_file(cli: Deps, path: Path) -> Verdict:
