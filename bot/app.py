@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -24,6 +25,9 @@ from bot.settings import Settings, token_problem
 from bot.telegram_request import DEFAULTS, RetryingRequest
 from bot.web.server import WEBHOOK_PATH, build_web_app
 
+if TYPE_CHECKING:
+    from bot.web.ingress import WebhookIngress
+
 logger = logging.getLogger(__name__)
 HTTP_POOL = 32  # concurrent Bot API requests (answers to many users at once)
 
@@ -36,6 +40,7 @@ class Runtime:
     webhook: bool = False
     web_runner: web.AppRunner | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 def build_application(
@@ -100,20 +105,13 @@ async def _start_web(app: Application, rt: Runtime) -> None:  # type: ignore[typ
     async def health() -> dict[str, object]:
         return await readiness(rt.deps)
 
-    async def sink(data: dict[str, object]) -> None:
-        # While stopping, the web server still listens but nothing reads the queue any more:
-        # a 503 makes Telegram deliver the update again (to another replica) instead of a
-        # 200 for an update that would be lost.
-        if not app.running:
-            raise web.HTTPServiceUnavailable
-        await app.update_queue.put(Update.de_json(data, app.bot))
-
+    sink = await _ingress(app, rt) if rt.webhook else None
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     from bot.web.console import setup_console
 
     web_app = build_web_app(
         health,
-        webhook=sink if rt.webhook else None,
+        webhook=sink,
         secret=secret,
         console=lambda web_app: setup_console(web_app, rt.deps, app.bot),
     )
@@ -129,6 +127,23 @@ async def _start_web(app: Application, rt: Runtime) -> None:  # type: ignore[typ
             settings.web_port,
             exc.strerror,
         )
+
+
+async def _ingress(app: Application, rt: Runtime) -> WebhookIngress:  # type: ignore[type-arg]
+    """The webhook's sink: update_id claims (Redis when scaled) and the database watch."""
+    from bot.jobs.dbwatch import DatabaseWatch
+    from bot.web.dedupe import MemoryDedupe, RedisDedupe, UpdateDedupe
+    from bot.web.ingress import WebhookIngress
+
+    redis_url = rt.deps.settings.redis_url
+    dedupe: UpdateDedupe = (
+        RedisDedupe.from_url(redis_url, app.bot.id) if redis_url else MemoryDedupe()
+    )
+    if isinstance(dedupe, RedisDedupe):
+        rt.closers.append(dedupe.close)
+    watch = DatabaseWatch(rt.deps.db)
+    rt.tasks.append(asyncio.create_task(watch.run(), name="ojo-database-watch"))
+    return WebhookIngress(app, dedupe, watch)
 
 
 HEALTH_TIMEOUT = 2.0  # seconds per part: a probe must answer even when a dependency hangs
@@ -173,6 +188,8 @@ async def _post_shutdown(app: Application, rt: Runtime) -> None:  # type: ignore
         await rt.web_runner.cleanup()
     await rt.deps.queue.stop()
     await close_services(rt.deps, rt.tasks)
+    for close in rt.closers:
+        await close()
 
 
 async def start(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]

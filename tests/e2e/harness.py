@@ -65,7 +65,7 @@ def make_settings(fake: FakeBotApi, data_dir: Path, **overrides: Any) -> Setting
 
 @asynccontextmanager
 async def running_bot(
-    data_dir: Path, *, fake: FakeBotApi | None = None, **overrides: Any
+    data_dir: Path, *, fake: FakeBotApi | None = None, webhook: bool = False, **overrides: Any
 ) -> AsyncIterator[Harness]:
     """Start a fake Bot API (unless given) and the real application; stop both after."""
     own_fake = fake is None
@@ -80,6 +80,7 @@ async def running_bot(
             # The bot's own retrying request class (aiohttp), with a short backoff.
             request=RetryingRequest(connection_pool_size=16, backoff=0.05),
             get_updates_request=RetryingRequest(),
+            webhook=webhook,
         )
         await start(app, rt)
         try:
