@@ -28,6 +28,7 @@ class MediaJob:
     user_hash: str = ""
     forward: dict[str, Any] | None = None
     enqueued_at: float = 0.0
+    db_waits: int = 0  # times a worker put it back because the database was unreachable
 
     @classmethod
     def for_submission(

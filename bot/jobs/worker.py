@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from dataclasses import replace
 from typing import Any
 
+from aiohttp import web
+from arq.connections import ArqRedis
 from arq.worker import Worker
 from telegram.ext import ExtBot
 
+from bot.jobs.dbwatch import database_unreachable
 from bot.jobs.redis_queue import JOB_FUNCTION, QUEUE_NAME, redis_settings
 from bot.jobs.types import MediaJob
+from bot.metrics import DB_WAITS, count_error
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -22,6 +27,11 @@ logger = logging.getLogger(__name__)
 # lost worker is allowed, a job that kills every worker is given up.
 JOB_MARGIN_SECONDS = 5
 MAX_TRIES = 3
+# A job that finds the database unreachable goes back to the queue (a new job, so these waits
+# do not use up MAX_TRIES) and runs again DB_WAIT_SECONDS later: about 2 minutes in all, then
+# the user gets the friendly "try again".
+DB_WAIT_SECONDS = 2.0
+MAX_DB_WAITS = 60
 
 
 class WorkerState:
@@ -42,13 +52,57 @@ class WorkerState:
             defaults=DEFAULTS,
         )
         self.tasks: list[asyncio.Task[None]] = []
+        self.web: web.AppRunner | None = None
 
 
 async def analyse_media(ctx: dict[str, Any], job: dict[str, Any]) -> str:
     """The arq job: the same MediaRunner (and CheckService) the in-process queue uses."""
     state: WorkerState = ctx["state"]
-    verdict = await state.deps.runner.run(state.bot, MediaJob(**job))
+    media = MediaJob(**job)
+    try:
+        verdict = await state.deps.runner.run(state.bot, media)
+    except Exception as exc:  # the user must hear back: wait for the database, or a friendly error
+        if database_unreachable(exc) and media.db_waits < MAX_DB_WAITS:
+            return await _wait_for_database(ctx["redis"], media, exc)
+        logger.exception("media job crashed (kind %s)", media.kind)
+        count_error(exc)
+        await state.deps.runner.crashed(state.bot, media)
+        return "error"
     return verdict.level if verdict else "error"
+
+
+async def _wait_for_database(redis: ArqRedis, job: MediaJob, exc: Exception) -> str:
+    """Queue the job again, DB_WAIT_SECONDS from now (its status message says "listening")."""
+    DB_WAITS.inc()
+    logger.warning(
+        "database unreachable (%s): media job waits, %d/%d",
+        type(exc).__name__,
+        job.db_waits + 1,
+        MAX_DB_WAITS,
+    )
+    again = replace(job, db_waits=job.db_waits + 1)
+    await redis.enqueue_job(
+        JOB_FUNCTION, again.to_dict(), _queue_name=QUEUE_NAME, _defer_by=DB_WAIT_SECONDS
+    )
+    return "waiting"
+
+
+async def _serve_web(state: WorkerState) -> None:
+    """/metrics and /healthz on OJO_WEB_PORT: media verdicts are counted here, not by replicas."""
+    from bot.app import readiness
+    from bot.web.server import build_web_app
+
+    settings = state.deps.settings
+
+    async def health() -> dict[str, object]:
+        return await readiness(state.deps)
+
+    state.web = web.AppRunner(build_web_app(health), access_log=None)
+    await state.web.setup()
+    try:
+        await web.TCPSite(state.web, settings.web_host, settings.web_port).start()
+    except OSError as exc:  # a busy port (a replica on the same host) must not stop the worker
+        logger.warning("worker metrics not served on port %s: %s", settings.web_port, exc.strerror)
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -59,6 +113,12 @@ async def _startup(ctx: dict[str, Any]) -> None:
     await state.bot.initialize()
     # Moderator patterns reach workers too; counters are flushed from here like in the bot.
     state.tasks = await start_background(state.deps)
+    # A worker exists to transcribe: load the speech model before taking jobs, or the first
+    # jobs after a deploy pay for it inside their OJO_MEDIA_TIMEOUT (and time out when busy).
+    load = getattr(state.deps.checks.media.transcriber, "load", None)
+    if callable(load):
+        await asyncio.to_thread(load)
+    await _serve_web(state)
     logger.info("worker ready")  # operators (and the fleet test) wait for this line
 
 
@@ -68,6 +128,8 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
     state: WorkerState | None = ctx.get("state")
     if state is None:
         return
+    if state.web is not None:
+        await state.web.cleanup()
     await state.bot.shutdown()
     await close_services(state.deps, state.tasks)
 
