@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.metrics import VERDICTS
+from bot.metrics import count_verdict
 from bot.storage.stats import StatsRepo
 
 logger = logging.getLogger(__name__)
@@ -28,9 +28,9 @@ class StatsBuffer:
         self._db = db
         self._counts: Counter[tuple[date, str, str, str]] = Counter()
 
-    def count(self, kind: str, level: str, pattern_id: str = "") -> None:
-        """Count one verdict, text or media alike: /stats and ojo_verdicts_total (no I/O)."""
-        VERDICTS.labels(kind, level).inc()
+    def count(self, kind: str, level: str, pattern_id: str = "", seconds: float = 0.0) -> None:
+        """Count one verdict, text or media alike: /stats and the Prometheus metrics (no I/O)."""
+        count_verdict(kind, level, seconds)
         self._counts[(datetime.now(UTC).date(), kind, level, pattern_id)] += 1
 
     async def flush(self) -> int:
@@ -43,7 +43,7 @@ class StatsBuffer:
                 repo = StatsRepo(session)
                 for (day, kind, level, pattern_id), n in sorted(pending.items()):
                     await repo.bump(day, kind, level, pattern_id, by=n)
-        except SQLAlchemyError:
+        except (SQLAlchemyError, OSError):  # OSError: asyncpg's refused connect, unwrapped
             logger.exception("could not write check counters; keeping them for later")
             self._counts.update(pending)
             return 0

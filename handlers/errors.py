@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.deps import Deps
 from bot.errors import OjoError
+from bot.metrics import count_error
 from handlers.extract import user_language
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ class ErrorHandler:
             logger.info("update %s: forbidden (%s)", update_id, error.message)
             return
         logger.error("update %s failed: %s", update_id, type(error).__name__, exc_info=error)
+        if error is not None:
+            count_error(error)
         if not isinstance(update, Update):
             return
         key = error.message_key if isinstance(error, OjoError) else "error.generic"

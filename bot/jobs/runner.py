@@ -9,6 +9,7 @@ from telegram import Bot
 from bot.delivery import Deliverer
 from bot.errors import MediaError, MediaTooLarge, ModelError, OjoError
 from bot.jobs.types import MediaJob
+from bot.metrics import count_error
 from bot.services.check import CheckService, Where, telegram_files
 from bot.verdict import Verdict
 
@@ -35,15 +36,18 @@ class MediaRunner:
         )
         try:
             verdict = await self.checks.verdict(job.submission(), where)
-        except MediaTooLarge:
+        except MediaTooLarge as exc:
+            count_error(exc)
             size = f"{(job.size or 0) / 1_048_576:.0f}"
             await self.deliverer.error(bot, job, MediaTooLarge.message_key, size=size)
             return None
         except (MediaError, ModelError) as exc:
+            count_error(exc)
             logger.info("media job failed: %s", exc.message_key)
             await self.deliverer.error(bot, job, exc.message_key)
             return None
         except OjoError as exc:  # AnalysisTimeout
+            count_error(exc)
             logger.warning("media job failed (chat %s, kind %s): %s", job.chat_id, job.kind, exc)
             await self.deliverer.error(bot, job, exc.message_key)
             return None

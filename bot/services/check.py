@@ -322,7 +322,7 @@ class CheckService:
         if not where.count:
             return
         best = verdict.matches[0].pattern_id if verdict.matches else ""
-        self.stats.count(sub.kind, verdict.level, best)
+        self.stats.count(sub.kind, verdict.level, best, seconds=verdict.elapsed_ms / 1000)
         if where.bot is not None and where.user_hash:
             await self.moderation.seen(
                 where.bot, sub, verdict, user_hash=where.user_hash, source=where.door
