@@ -46,7 +46,9 @@ async def _measure(replicas: int, n: int, concurrency: int) -> float:
     postgres = os.environ["OJO_TEST_POSTGRES_URL"]
     redis = os.environ["OJO_TEST_REDIS_URL"]
     with tempfile.TemporaryDirectory() as tmp:
-        async with running_fleet(Path(tmp), postgres, redis, replicas=replicas, workers=0) as f:
+        async with running_fleet(
+            Path(tmp), postgres, redis, replicas=replicas, workers=0, proxy_database=False
+        ) as f:
             await _load(f, 50, 9_000_000, concurrency)  # warm-up: connections, caches
             seconds = await _load(f, n, 9_100_000, concurrency)
     return n / seconds

@@ -1,8 +1,8 @@
 """A fleet of real Ojo processes (`ojo run --webhook` replicas, `ojo worker`s) for tests and bench.
 
-The processes talk to a FakeBotApi in the calling process, to a fresh PostgreSQL database and to
-Redis through a TCP proxy the caller controls (cutting the proxy is how a Redis outage is
-simulated without touching the machine's own server).
+The processes talk to a FakeBotApi in the calling process, and to a fresh PostgreSQL database and
+to Redis through TCP proxies the caller controls (cutting a proxy is how a database or Redis
+outage is simulated without touching the machine's own servers).
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ from tests.fakebot.server import FakeBotApi
 OJO = Path(sys.executable).with_name("ojo")
 SECRET = "fleet-secret-token"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-FLEET_REDIS_DB = 12  # our own index: the other Redis tests use the one in OJO_TEST_REDIS_URL
+# Our own index: the other Redis tests use the one in OJO_TEST_REDIS_URL (helpers running side
+# by side give each run its own with OJO_TEST_FLEET_REDIS_DB).
+FLEET_REDIS_DB = int(os.environ.get("OJO_TEST_FLEET_REDIS_DB", "12"))
 
 
 class TcpProxy:
@@ -137,6 +139,7 @@ class Fleet:
 
     fake: FakeBotApi
     redis_proxy: TcpProxy
+    db_proxy: TcpProxy | None
     replicas: list[Proc]
     workers: list[Proc]
     http: aiohttp.ClientSession
@@ -157,10 +160,15 @@ class Fleet:
         except (aiohttp.ClientError, TimeoutError):
             return 0
 
-    async def deliver(self, update: dict[str, Any]) -> int:
-        """Deliver like Telegram: round robin, and again (to the next replica) until a 200."""
+    def stamp(self, update: dict[str, Any]) -> dict[str, Any]:
+        """The update with its update_id, as Telegram would send it (the fake records it)."""
         update = {"update_id": next(self._update_ids), **update}
         self.fake.state.observe(update)
+        return update
+
+    async def deliver(self, update: dict[str, Any]) -> int:
+        """Deliver like Telegram: round robin, and again (to the next replica) until a 200."""
+        update = self.stamp(update)
         body = aiohttp.JsonPayload(update)
         headers = {SECRET_HEADER: SECRET}
         for attempt in range(600):
@@ -187,6 +195,28 @@ class Fleet:
             return proc.log_text().count(needle) >= count
 
         await self._wait(proc, seen, timeout)
+
+    async def health(self, proc: Proc) -> tuple[int, dict[str, Any]]:
+        """The process' /healthz: status and JSON body."""
+        async with self.http.get(f"http://127.0.0.1:{proc.port}/healthz", timeout=_TIMEOUT) as r:
+            return r.status, await r.json()
+
+    async def metrics(self, procs: list[Proc]) -> dict[tuple[str, tuple[str, ...]], float]:
+        """The /metrics samples of `procs`, summed: (name, label values) -> value."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        total: dict[tuple[str, tuple[str, ...]], float] = {}
+        for proc in procs:
+            async with self.http.get(f"http://127.0.0.1:{proc.port}/metrics") as resp:
+                assert resp.status == 200, proc.name
+                text = await resp.text()
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    key = (sample.name, tuple(sorted(sample.labels.items())))
+                    total[key] = total.get(key, 0.0) + sample.value  # type: ignore[arg-type]
+        return {
+            (name, tuple(f"{k}={v}" for k, v in labels)): v for (name, labels), v in total.items()
+        }
 
     async def _healthz(self, replica: Proc) -> bool:
         try:
@@ -217,6 +247,16 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _via(url: str, proxy: TcpProxy | None) -> str:
+    """The database URL through the proxy (the same URL without one)."""
+    if proxy is None:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)
+    host = f"127.0.0.1:{proxy.port}"
+    return parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host).geturl()
 
 
 @asynccontextmanager
@@ -250,9 +290,14 @@ async def running_fleet(
     *,
     replicas: int = 2,
     workers: int = 2,
+    proxy_database: bool = True,
     **env: str,
 ) -> AsyncIterator[Fleet]:
-    """Start the fake Telegram, the Redis proxy, a fresh database and the processes; stop all."""
+    """Start the fake Telegram, the proxies, a fresh database and the processes; stop all.
+
+    proxy_database=False connects the processes to PostgreSQL directly (benchmarks: the proxy
+    in this process would cost them time).
+    """
     redis_parts = urlsplit(redis_url)
     own_redis = Redis.from_url(
         redis_parts._replace(path=f"/{FLEET_REDIS_DB}").geturl(), decode_responses=True
@@ -260,6 +305,10 @@ async def running_fleet(
     await own_redis.flushdb()
     proxy = TcpProxy(redis_parts.hostname or "127.0.0.1", redis_parts.port or 6379)
     await proxy.start()
+    pg = urlsplit(postgres_url)
+    db_proxy = TcpProxy(pg.hostname or "127.0.0.1", pg.port or 5432) if proxy_database else None
+    if db_proxy is not None:
+        await db_proxy.start()
     share_caches(work_dir)
     async with (
         FakeBotApi(strict_chats=False) as fake,
@@ -273,7 +322,7 @@ async def running_fleet(
             "OJO_TELEGRAM_API_URL": fake.base_url,
             "OJO_TELEGRAM_FILE_URL": fake.base_file_url,
             "OJO_DATA_DIR": str(work_dir),
-            "OJO_DATABASE_URL": db_url,
+            "OJO_DATABASE_URL": _via(db_url, db_proxy),
             "OJO_REDIS_URL": f"redis://127.0.0.1:{proxy.port}/{FLEET_REDIS_DB}",
             "OJO_WEBHOOK_SECRET": SECRET,
             "OJO_DEFAULT_COUNTRY": "ES",
@@ -303,8 +352,19 @@ async def running_fleet(
                     port,
                 )
             )
-        wrks = [Proc(f"worker{i}", ["worker"], base_env, work_dir) for i in range(workers)]
-        fleet = Fleet(fake, proxy, reps, wrks, http)
+        wrks = []
+        for i in range(workers):
+            port = _free_port()  # a worker serves /metrics and /healthz too
+            wrks.append(
+                Proc(
+                    f"worker{i}",
+                    ["worker"],
+                    base_env | {"OJO_WEB_PORT": str(port)},
+                    work_dir,
+                    port,
+                )
+            )
+        fleet = Fleet(fake, proxy, db_proxy, reps, wrks, http)
         try:
             for proc in [reps[0], *wrks]:
                 proc.start()
@@ -320,5 +380,7 @@ async def running_fleet(
             for proc in [*reps, *wrks]:
                 await proc.stop()
             await proxy.cut()
+            if db_proxy is not None:
+                await db_proxy.cut()
             await own_redis.flushdb()
             await own_redis.aclose()

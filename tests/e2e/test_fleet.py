@@ -38,6 +38,7 @@ pytestmark = [
 SCAM = "Hola mamá, este es mi número nuevo, ¿me haces un Bizum de 300 euros? Es urgente"
 BENIGN = "¿Quedamos mañana a las cinco para el cumple de Lucía?"
 VOICES = ["scam_es_hola_mama.ogg", "benign_es_cumple.ogg", "scam_es_banco.ogg"]
+FAILED = "Algo ha fallado"  # error.generic: what an update caught by an outage gets
 _users = iter(range(7_000_001, 8_000_000))  # one private chat per update: answers are countable
 
 
@@ -138,6 +139,81 @@ async def test_a_mixed_load_over_both_replicas_is_answered_exactly_once(fleet: F
     assert json.loads(json_lines[-1])["level"]  # OJO_LOG_FORMAT=json: every line is an object
 
 
+async def test_the_same_update_posted_to_both_replicas_is_answered_once(fleet: Fleet) -> None:
+    chats = []
+    for body in (SCAM, BENIGN):
+        chat, update = _text(body)
+        stamped = json.dumps(fleet.stamp(update))
+        headers = {SECRET_HEADER: SECRET}
+        # Telegram redelivers an update it got no 200 for, maybe to another replica, maybe
+        # while the first is still on it: both get it at once, then each once more.
+        first = await asyncio.gather(*(fleet.post(r, stamped, headers) for r in fleet.replicas))
+        again = [await fleet.post(r, stamped, headers) for r in fleet.replicas]
+        assert [*first, *again] == [200] * 4  # a duplicate is confirmed, or it comes back
+        chats.append(chat)
+    await _answered(fleet, chats)
+    await _settled(fleet)
+    assert _once(fleet, chats) == {}
+
+
+def _by_kind(samples: dict[tuple[str, tuple[str, ...]], float], name: str) -> dict[str, float]:
+    """A metric's samples summed by their `kind` label."""
+    out: dict[str, float] = {}
+    for (metric, labels), value in samples.items():
+        kind = next((lab[5:] for lab in labels if lab.startswith("kind=")), None)
+        if metric == name and kind is not None:
+            out[kind] = out.get(kind, 0.0) + value
+    return out
+
+
+def _delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
+    return {k: v - before.get(k, 0.0) for k, v in after.items() if v != before.get(k, 0.0)}
+
+
+def _answered_media(samples: dict[tuple[str, tuple[str, ...]], float]) -> float:
+    """Voice verdicts plus analyses that timed out (a loaded machine): answered either way."""
+    timeouts = samples.get(("ojo_errors_total", ("type=AnalysisTimeout",)), 0.0)
+    return _by_kind(samples, "ojo_verdicts_total").get("voice", 0.0) + timeouts
+
+
+async def test_the_fleets_metrics_count_texts_and_voice_notes_as_sent(fleet: Fleet) -> None:
+    before = {"replicas": await fleet.metrics(fleet.replicas)}
+    before["workers"] = await fleet.metrics(fleet.workers)
+    texts = [_text(SCAM if i % 3 else BENIGN) for i in range(12)]
+    voices = [_voice(fleet, "es_5s.ogg") for _ in range(3)]
+    await asyncio.gather(*(fleet.deliver(u) for _, u in [*texts, *voices]))
+    # One update delivered twice more (a redelivery): answered and counted once.
+    chat, update = _text(BENIGN)
+    stamped = json.dumps(fleet.stamp(update))
+    for replica in [*fleet.replicas, fleet.replicas[0]]:
+        assert await fleet.post(replica, stamped, {SECRET_HEADER: SECRET}) == 200
+    await _answered(fleet, [c for c, _ in [*texts, *voices, (chat, update)]])
+    after = {"replicas": await fleet.metrics(fleet.replicas)}
+    after["workers"] = await fleet.metrics(fleet.workers)
+    # The same families in every process, by kind: texts counted by the replicas that answered
+    # them, voice notes by the workers that analysed them.
+    name, latency = "ojo_verdicts_total", "ojo_analysis_seconds_count"
+    replicas = _delta(_by_kind(after["replicas"], name), _by_kind(before["replicas"], name))
+    assert replicas == {"text": len(texts) + 1}
+    workers = _delta(_by_kind(after["workers"], name), _by_kind(before["workers"], name))
+    assert set(workers) <= {"voice"}
+    assert _answered_media(after["workers"]) - _answered_media(before["workers"]) == len(voices)
+    for part in ("replicas", "workers"):  # one latency observation per verdict
+        verdicts = _delta(_by_kind(after[part], name), _by_kind(before[part], name))
+        assert _delta(_by_kind(after[part], latency), _by_kind(before[part], latency)) == verdicts
+    for part in ("replicas", "workers"):  # no other failure than a timeout
+        errors = {
+            labels: n - before[part].get((metric, labels), 0.0)
+            for (metric, labels), n in after[part].items()
+            if metric == "ojo_errors_total" and labels != ("type=AnalysisTimeout",)
+        }
+        assert not any(errors.values()), errors
+    dupes, updates = ("ojo_duplicate_updates_total", ()), ("ojo_updates_total", ())
+    assert after["replicas"][dupes] - before["replicas"].get(dupes, 0.0) == 2
+    sent = len(texts) + len(voices) + 1
+    assert after["replicas"][updates] - before["replicas"][updates] == sent
+
+
 async def test_a_replica_restarted_mid_load_loses_nothing(fleet: Fleet) -> None:
     load = [_text(SCAM if i % 2 else BENIGN) for i in range(60)]
     pushing = asyncio.gather(*(fleet.deliver(update) for _, update in load))
@@ -188,6 +264,52 @@ async def test_ten_seconds_without_redis_then_service_resumes_without_a_restart(
 
 def _jobs_started(proc: Proc) -> int:
     return proc.log_text().count("analyse_media(")
+
+
+async def test_ten_seconds_without_postgresql_updates_wait_and_are_answered_once_after(
+    fleet: Fleet,
+) -> None:
+    assert fleet.db_proxy is not None
+    procs = [*fleet.replicas, *fleet.workers]
+    pids = [p.process.pid for p in procs if p.process]
+    # Two voice notes are being analysed or queued when the database goes away.
+    in_flight = [_voice(fleet, "es_5s.ogg") for _ in range(2)]
+    before = sum(_jobs_started(w) for w in fleet.workers)
+    await asyncio.gather(*(fleet.deliver(u) for _, u in in_flight))
+    await fleet.fake.wait_for(lambda: sum(_jobs_started(w) for w in fleet.workers) > before, 60)
+    noticed = [r.log_text().count("database unreachable") for r in fleet.replicas]
+    await fleet.db_proxy.cut()
+    cut_at = time.monotonic()
+    for replica, seen in zip(fleet.replicas, noticed, strict=True):  # each replica's watch
+        await fleet.wait_log(replica, "database unreachable", seen + 1, timeout=10)
+    for replica in fleet.replicas:
+        status, body = await fleet.health(replica)
+        assert (status, body["database"]["ok"]) == (503, False)
+    # Arriving now: the webhook answers 503, so they wait at Telegram (redelivered).
+    during = [_text(SCAM) for _ in range(6)] + [_voice(fleet, VOICES[0])]
+    delivering = asyncio.gather(*(fleet.deliver(u) for _, u in during))
+    await asyncio.sleep(max(0.0, 10.0 - (time.monotonic() - cut_at)))  # the outage lasts 10 s
+    assert not delivering.done()  # none taken while the database was unreachable
+    assert not any(_answers(fleet, c) for c, _ in [*during, *in_flight])
+    await fleet.db_proxy.start()
+    await delivering
+    chats = [c for c, _ in [*in_flight, *during]]
+    await _answered(fleet, chats, timeout=120)
+    for chat, _ in during[:-1]:  # real verdicts, no "try again": they waited instead
+        [answer] = _answers(fleet, chat)
+        assert (answer.text or "").startswith("🚨"), answer.text
+    for chat, _ in [*in_flight, during[-1]]:  # not the failure answer (a slow machine may
+        [answer] = _answers(fleet, chat)  # answer "it took too long": unrelated to the database)
+        assert not (answer.text or "").startswith(FAILED), answer.text
+    # The voice notes cut mid-analysis waited in the queue rather than failing.
+    assert any("media job waits" in w.log_text() for w in fleet.workers)
+    for replica in fleet.replicas:
+        status, body = await fleet.health(replica)
+        assert (status, body["database"]) == (200, {"ok": True})
+    await _settled(fleet)
+    assert _once(fleet, chats) == {}
+    assert [p.process.pid for p in procs if p.process] == pids  # nothing was restarted
+    assert {p.name: p.log_text()[-2500:] for p in procs if not p.alive()} == {}
 
 
 async def test_a_worker_killed_mid_job_has_the_job_retried_on_the_other_and_answered_once(
