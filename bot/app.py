@@ -141,6 +141,8 @@ async def _ingress(app: Application, rt: Runtime) -> WebhookIngress:  # type: ig
     )
     if isinstance(dedupe, RedisDedupe):
         rt.closers.append(dedupe.close)
+    if rt.deps.db_engine.dialect.name == "sqlite":  # a local file: never "unreachable"
+        return WebhookIngress(app, dedupe)
     watch = DatabaseWatch(rt.deps.db)
     rt.tasks.append(asyncio.create_task(watch.run(), name="ojo-database-watch"))
     return WebhookIngress(app, dedupe, watch)

@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 logger = logging.getLogger(__name__)
 PING_EVERY = 1.0  # seconds between pings: a 10 s outage is noticed within about a second
-PING_TIMEOUT = 2.0  # seconds; a database that does not answer in this time counts as down
+PING_TIMEOUT = 2.0  # seconds per ping
+# A refused or dropped connection is "down" at once; a slow answer only this many times in a
+# row (a busy pool must not make a replica shed its load).
+SLOW_PINGS = 2
 
 
 def database_unreachable(exc: BaseException) -> bool:
@@ -41,24 +44,37 @@ def database_unreachable(exc: BaseException) -> bool:
 class DatabaseWatch:
     """Pings the database every PING_EVERY seconds; `up` is the latest answer."""
 
-    def __init__(self, db: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, db: async_sessionmaker[AsyncSession], timeout: float = PING_TIMEOUT
+    ) -> None:
         self._db = db
+        self._timeout = timeout
+        self._slow = 0
         self.up = True
 
     async def ping(self) -> bool:
-        """One `SELECT 1` within PING_TIMEOUT."""
+        """One `SELECT 1` within the timeout; returns (and sets) `up`."""
         try:
-            async with asyncio.timeout(PING_TIMEOUT), self._db() as session:
+            async with asyncio.timeout(self._timeout), self._db() as session:
                 await session.execute(text("SELECT 1"))
-        except Exception as exc:  # any failure is "down"; what it was is logged on the change
-            if self.up:
-                logger.warning("database unreachable: %s", type(exc).__name__)
-            self.up = False
+        except TimeoutError:
+            self._slow += 1
+            if self._slow >= SLOW_PINGS:
+                self._down(f"no answer in {self._timeout:.0f} s")
+            return self.up
+        except Exception as exc:  # any other failure is "down" at once, logged on the change
+            self._down(type(exc).__name__)
             return False
+        self._slow = 0
         if not self.up:
             logger.info("database reachable again")
         self.up = True
         return True
+
+    def _down(self, why: str) -> None:
+        if self.up:
+            logger.warning("database unreachable: %s", why)
+        self.up = False
 
     async def run(self, every: float = PING_EVERY) -> None:
         """Ping until cancelled."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bot.jobs.dbwatch import database_unreachable
+from bot.jobs.dbwatch import SLOW_PINGS, DatabaseWatch, database_unreachable
 from bot.jobs.types import MediaJob
 from bot.jobs.worker import DB_WAIT_SECONDS, MAX_DB_WAITS, analyse_media
 
@@ -81,3 +82,41 @@ async def test_a_crash_or_a_wait_too_long_gets_the_friendly_error(error: Excepti
     assert await analyse_media(ctx, job) == "error"
     assert redis.jobs == []
     assert [j.chat_id for j in runner.crashes] == [1]
+
+
+class _Session:
+    def __init__(self, delay: float, error: Exception | None) -> None:
+        self.delay, self.error = delay, error
+
+    async def __aenter__(self) -> _Session:
+        if self.error is not None:
+            raise self.error
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def execute(self, statement: object) -> None:
+        await asyncio.sleep(self.delay)
+
+
+def _watch(delay: float = 0.0, error: Exception | None = None) -> DatabaseWatch:
+    return DatabaseWatch(lambda: _Session(delay, error), timeout=0.01)  # type: ignore[arg-type, return-value]
+
+
+async def test_the_watch_says_down_at_once_when_the_database_refuses_and_up_when_it_answers() -> (
+    None
+):
+    watch = _watch(error=ConnectionRefusedError(111, "refused"))
+    assert await watch.ping() is False
+    assert watch.up is False
+    watch._db = lambda: _Session(0.0, None)  # type: ignore[assignment, return-value]
+    assert await watch.ping() is True
+    assert watch.up is True
+
+
+async def test_one_slow_answer_is_not_an_outage_but_slow_answers_in_a_row_are() -> None:
+    watch = _watch(delay=0.5)
+    assert await watch.ping() is True  # a busy pool, maybe
+    assert [await watch.ping() for _ in range(SLOW_PINGS - 1)][-1] is False
+    assert watch.up is False
