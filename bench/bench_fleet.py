@@ -15,6 +15,7 @@ import asyncio
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.e2e.fleet import Fleet, running_fleet
@@ -42,7 +43,22 @@ async def _load(fleet: Fleet, n: int, first_user: int, concurrency: int) -> floa
     return time.perf_counter() - start
 
 
-async def _measure(replicas: int, n: int, concurrency: int) -> float:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Run:
+    """One configuration's throughput and where its CPU went."""
+
+    rate: float
+    replica_cpu_ms: float  # per update, all replicas together
+    driver_cpu_ms: float  # per update: this process (load generator and fake Telegram)
+
+
+async def _measure(replicas: int, n: int, concurrency: int) -> Run:
     postgres = os.environ["OJO_TEST_POSTGRES_URL"]
     redis = os.environ["OJO_TEST_REDIS_URL"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,8 +66,11 @@ async def _measure(replicas: int, n: int, concurrency: int) -> float:
             Path(tmp), postgres, redis, replicas=replicas, workers=0, proxy_database=False
         ) as f:
             await _load(f, 50, 9_000_000, concurrency)  # warm-up: connections, caches
+            pids = [r.process.pid for r in f.replicas if r.process]
+            cpu0, own0 = sum(map(_cpu_seconds, pids)), time.process_time()
             seconds = await _load(f, n, 9_100_000, concurrency)
-    return n / seconds
+            cpu1, own1 = sum(map(_cpu_seconds, pids)), time.process_time()
+    return Run(n / seconds, (cpu1 - cpu0) * 1000 / n, (own1 - own0) * 1000 / n)
 
 
 async def _main(n: int, concurrency: int) -> None:
@@ -59,8 +78,16 @@ async def _main(n: int, concurrency: int) -> None:
     two = await _measure(2, n, concurrency)
     cores = os.cpu_count()
     print(f"fleet throughput, {n} text updates from {n} users, {cores} cores:")
-    print(f"  {'one process (1 replica)':28} {one:8.1f} updates/s")
-    print(f"  {'fleet (2 replicas)':28} {two:8.1f} updates/s   {two / one:.2f}x  (goal 1.5x)")
+    print(f"  {'one process (1 replica)':28} {one.rate:8.1f} updates/s")
+    ratio = two.rate / one.rate
+    print(f"  {'fleet (2 replicas)':28} {two.rate:8.1f} updates/s   {ratio:.2f}x  (goal 1.5x)")
+    # Where the CPU goes: on 2 cores the replicas, this driver (load + fake Telegram),
+    # PostgreSQL and Redis share the machine, which bounds what a second replica can add.
+    for name, run in (("1 replica", one), ("2 replicas", two)):
+        print(
+            f"  CPU per update, {name:10}: replicas {run.replica_cpu_ms:5.1f} ms,"
+            f" driver {run.driver_cpu_ms:5.1f} ms"
+        )
 
 
 def main() -> None:
