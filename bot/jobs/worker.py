@@ -66,7 +66,10 @@ async def analyse_media(ctx: dict[str, Any], job: dict[str, Any]) -> str:
             return await _wait_for_database(ctx["redis"], media, exc)
         logger.exception("media job crashed (kind %s)", media.kind)
         count_error(exc)
-        await state.deps.runner.crashed(state.bot, media)
+        try:
+            await state.deps.runner.crashed(state.bot, media)
+        except Exception:  # Telegram unreachable too: logged, the job is over either way
+            logger.exception("could not tell the user about the failure")
         return "error"
     return verdict.level if verdict else "error"
 
