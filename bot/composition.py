@@ -82,7 +82,7 @@ def build_services(
         messages=messages,
         analyzer=analyzer,
         limiter=_limiter(settings),
-        prefs=PrefsCache.on(db_engine),
+        prefs=PrefsCache.on(db_engine, settings),
         stats=stats,
         moderation=moderation,
         checks=checks,

@@ -9,7 +9,12 @@ the others). So:
 - answers (including "never chose anything") are kept in a bounded LRU for `ttl` seconds;
 - `forget(user_id)` after /language, /country or /forget drops the entry at once in this
   process, and a read that was already running when it was called is not cached;
-- other replicas (scaled mode) see a change once their entry expires: PREFS_TTL bounds it.
+- how long an answer is kept depends on who else can change it. One process (SQLite, no
+  Redis): every change goes through this process's `forget`, so entries live LOCAL_TTL (a
+  safety net only). Replicas sharing PostgreSQL or Redis: another replica's change is seen
+  here within SHARED_TTL, the same bound as moderator patterns (bot/moderation/live.py).
+  Chosen over a version key checked per message (a Redis round trip per update, the cost
+  this cache removes) and over pub/sub invalidation (a lost message would need the TTL anyway).
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.settings import Settings
 from bot.storage.users import Choices, read_choices
 
 logger = logging.getLogger(__name__)
-PREFS_TTL = 30.0  # seconds a cached answer is used (the backstop across replicas)
+LOCAL_TTL = 600.0  # seconds an answer is kept when this process is the only writer
+SHARED_TTL = 3.0  # seconds, when other replicas may change preferences too
 PREFS_MAX = 50_000  # users kept; the least recently seen go first
 BATCH_MAX = 500  # ids per query (far below SQLite's 32,766 bound variables)
 
@@ -41,7 +48,7 @@ class PrefsCache:
         self,
         read: Reader,
         *,
-        ttl: float = PREFS_TTL,
+        ttl: float = LOCAL_TTL,
         max_entries: int = PREFS_MAX,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -56,8 +63,10 @@ class PrefsCache:
         self.reads = 0  # database queries made (tests and the benchmark read it)
 
     @classmethod
-    def on(cls, engine: AsyncEngine, *, ttl: float = PREFS_TTL) -> PrefsCache:
-        """A cache reading through this database engine (`read_choices`)."""
+    def on(cls, engine: AsyncEngine, settings: Settings) -> PrefsCache:
+        """A cache reading through this engine, its TTL chosen by the deployment (see above)."""
+        shared = bool(settings.redis_url) or not settings.db_url.startswith("sqlite")
+        ttl = SHARED_TTL if shared else LOCAL_TTL
         return cls(functools.partial(read_choices, engine), ttl=ttl)
 
     def __len__(self) -> int:

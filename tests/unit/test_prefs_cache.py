@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
-from bot.prefs import PrefsCache
+from bot.moderation.live import POLL_SECONDS
+from bot.prefs import LOCAL_TTL, SHARED_TTL, PrefsCache
+from bot.settings import Settings
+from bot.storage.db import create_engine
 from bot.storage.users import Choices
 
 
@@ -168,3 +172,16 @@ async def test_one_cancelled_caller_does_not_cancel_the_others_read() -> None:
     assert await other == EN
     with pytest.raises(asyncio.CancelledError):
         await doomed
+
+
+def test_answers_live_long_in_one_process_and_briefly_when_replicas_share_the_database(
+    tmp_path: Path,
+) -> None:
+    def ttl(**overrides: str) -> float:
+        settings = Settings(_env_file=None, data_dir=tmp_path, **overrides)  # type: ignore[call-arg]
+        return PrefsCache.on(create_engine(settings.db_url), settings)._ttl
+
+    assert ttl() == LOCAL_TTL
+    assert ttl(redis_url="redis://127.0.0.1:6379/12") == SHARED_TTL
+    assert ttl(database_url="postgresql+asyncpg://db/ojo") == SHARED_TTL
+    assert SHARED_TTL <= POLL_SECONDS  # no staler than another replica's pattern changes
