@@ -23,6 +23,7 @@ from bot.jobs.media import LocalMediaQueue, MediaQueue
 from bot.jobs.runner import MediaRunner
 from bot.moderation.live import PatternSync
 from bot.moderation.service import Moderation
+from bot.prefs import PrefsCache
 from bot.ratelimit import MemoryRateLimiter, RateLimiter
 from bot.services.check import CheckService
 from bot.services.memory import AnalysisMemory
@@ -81,6 +82,7 @@ def build_services(
         messages=messages,
         analyzer=analyzer,
         limiter=_limiter(settings),
+        prefs=PrefsCache.on(db_engine, settings),
         stats=stats,
         moderation=moderation,
         checks=checks,

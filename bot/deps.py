@@ -18,6 +18,7 @@ from bot.jobs.media import MediaQueue
 from bot.jobs.runner import MediaRunner
 from bot.moderation.live import PatternSync
 from bot.moderation.service import Moderation
+from bot.prefs import PrefsCache
 from bot.privacy import user_hash
 from bot.ratelimit import RateLimiter
 from bot.services.check import CheckService
@@ -36,6 +37,7 @@ class Deps:
     messages: Messages
     analyzer: Analyzer  # the engine holder and its thread
     limiter: RateLimiter  # per user
+    prefs: PrefsCache  # users' language and country, cached (bot/prefs.py)
     stats: StatsBuffer
     moderation: Moderation
     checks: CheckService  # the one analysis path

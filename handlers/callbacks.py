@@ -96,7 +96,7 @@ class Buttons:
             return
         async with self.deps.db() as session, session.begin():
             await UserRepo(session).set_language(query.from_user.id, lang)
-        forget_cached_prefs(query.from_user.id)
+        forget_cached_prefs(self.deps, query.from_user.id)
         await query.answer()
         await _edit(query, self.deps.messages.t(lang, "language.set"))
 
@@ -112,7 +112,7 @@ class Buttons:
         country = None if code == "none" else code
         async with self.deps.db() as session, session.begin():
             await UserRepo(session).set_country(query.from_user.id, country)
-        forget_cached_prefs(query.from_user.id)
+        forget_cached_prefs(self.deps, query.from_user.id)
         prefs = await prefs_for(self.deps, query.from_user)
         await query.answer()
         key = "country.cleared" if country is None else "country.set"

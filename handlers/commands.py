@@ -92,7 +92,7 @@ class Commands:
         prefs = await prefs_for(self.deps, user)
         async with self.deps.db() as session, session.begin():
             counts = await UserRepo(session).forget_user(user.id, self.deps.user_hash(user.id))
-        forget_cached_prefs(user.id)
+        forget_cached_prefs(self.deps, user.id)
         await reply_html(
             message,
             self.deps.messages.t(

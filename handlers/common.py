@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from telegram import Message, Update, User
 
 from bot.deps import Deps
-from bot.storage.users import UserPrefs, UserRepo
 from handlers.extract import user_language
 
 
@@ -20,32 +18,14 @@ class Prefs:
     country: str | None
 
 
-PREFS_TTL = 30.0  # seconds; another replica's /language change shows up within this
-_prefs_cache: dict[int, tuple[float, UserPrefs | None]] = {}
-_PREFS_CACHE_MAX = 50_000
-
-
-def forget_cached_prefs(user_id: int) -> None:
+def forget_cached_prefs(deps: Deps, user_id: int) -> None:
     """Drop a user's cached preferences (after /language, /country or /forget)."""
-    _prefs_cache.pop(user_id, None)
+    deps.prefs.forget(user_id)
 
 
 async def prefs_for(deps: Deps, user: User | None) -> Prefs:
     """Stored preferences, else Telegram's language_code and OJO_DEFAULT_COUNTRY."""
-    stored = None
-    if user is not None:
-        now = time.monotonic()
-        hit = _prefs_cache.get(user.id)
-        if hit is not None and hit[0] > now:
-            stored = hit[1]
-        else:
-            # Every message needs the user's language: a database read per message would
-            # be the hot path's main cost, so keep them briefly (a cache, never the source).
-            async with deps.db() as session:
-                stored = await UserRepo(session).get_prefs(user.id)
-            if len(_prefs_cache) >= _PREFS_CACHE_MAX:
-                _prefs_cache.clear()
-            _prefs_cache[user.id] = (now + PREFS_TTL, stored)
+    stored = await deps.prefs.get(user.id) if user is not None else None
     lang = user_language(user, stored.language if stored else None)
     country = (stored.country if stored else None) or deps.settings.default_country
     return Prefs(lang, country)

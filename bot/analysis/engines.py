@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,9 @@ class CachingEncoder:
         self._file = cache_file
         self._lock = threading.Lock()
         self._dirty = False  # write the file only when new examples were embedded
+        # Messages embedded together by `prefetched` (one matrix product for a batch is ~3x
+        # cheaper per text than one each); dropped when the batch is done, never cached.
+        self._prefetched: dict[str, np.ndarray] = {}
         if cache_file and cache_file.exists():
             try:
                 data = np.load(cache_file, allow_pickle=False)
@@ -53,8 +57,26 @@ class CachingEncoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed one message without caching it (messages are never kept, not even as vectors)."""
+        with self._lock:
+            ready = self._prefetched.get(text)
+        if ready is not None:
+            return ready
         vector: np.ndarray = self._inner.encode([text])[0]
         return vector
+
+    @contextmanager
+    def prefetched(self, texts: list[str]) -> Iterator[None]:
+        """Embed these messages in one batch for the `encode_query` calls inside the block."""
+        unique = list(dict.fromkeys(texts))
+        vectors = self._inner.encode(unique) if unique else np.zeros((0, 512), np.float32)
+        with self._lock:
+            self._prefetched.update(zip(unique, vectors, strict=True))
+        try:
+            yield
+        finally:
+            with self._lock:
+                for text in unique:
+                    self._prefetched.pop(text, None)
 
     def seed(self, texts: list[str], vectors: np.ndarray) -> None:
         """Preload vectors for texts (benchmarks with synthetic examples)."""

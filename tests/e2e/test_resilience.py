@@ -18,8 +18,8 @@ TEXT = "Oye, ¿mañana vienes a comer a casa de la abuela?"
 
 
 def _calls(bot: Harness, method: str, chat_id: int) -> list[int]:
-    # Failed calls keep only their raw (form-encoded) parameters.
-    return [c.status for c in bot.fake.calls(method) if c.raw.get("chat_id") == str(chat_id)]
+    # Failed calls keep only their raw parameters: strings from a form, numbers from JSON.
+    return [c.status for c in bot.fake.calls(method) if str(c.raw.get("chat_id")) == str(chat_id)]
 
 
 async def test_a_429_is_honoured_and_the_answer_still_arrives(shared_bot: Harness) -> None:

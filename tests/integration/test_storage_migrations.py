@@ -154,13 +154,13 @@ async def test_a_sqlite_engine_creates_its_directory_and_sets_its_pragmas(tmp_pa
         async with engine.connect() as conn:
             pragmas = [
                 (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
-                for name in ("foreign_keys", "journal_mode", "busy_timeout")
+                for name in ("foreign_keys", "journal_mode", "busy_timeout", "synchronous")
             ]
     finally:
         await engine.dispose()
 
     assert (tmp_path / "nested" / "data").is_dir()
-    assert pragmas == [1, "wal", SQLITE_BUSY_TIMEOUT_MS]
+    assert pragmas == [1, "wal", SQLITE_BUSY_TIMEOUT_MS, 1]  # synchronous 1 = NORMAL
 
 
 async def test_a_unit_of_work_commits_together_or_not_at_all(db_url: str) -> None:

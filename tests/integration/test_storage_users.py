@@ -7,11 +7,12 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.cache import VerdictCacheRepo
+from bot.storage.db import create_engine, upgrade
 from bot.storage.false_alarms import FalseAlarmRepo
 from bot.storage.models import FalseAlarm, Report, Sighting, User, VerdictCacheEntry
 from bot.storage.reports import ReportRepo
 from bot.storage.sightings import SightingRepo
-from bot.storage.users import ForgetCounts, UserRepo
+from bot.storage.users import Choices, ForgetCounts, UserRepo, read_choices
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -119,3 +120,22 @@ async def test_forgetting_a_stranger_deletes_nothing(session: AsyncSession) -> N
     counts = await UserRepo(session).forget_user(1, "hash-of-1")
 
     assert counts.total == 0
+
+
+async def test_the_hot_path_reads_many_users_choices_in_one_query(db_url: str) -> None:
+    await upgrade(db_url)
+    engine = create_engine(db_url)
+    try:
+        async with AsyncSession(engine) as session, session.begin():
+            await UserRepo(session).set_language(1, "en", now=NOW)
+            await UserRepo(session).set_country(2, "mx", now=NOW)
+            await UserRepo(session).set_language(3, "es", now=NOW)
+            await UserRepo(session).set_country(3, "AR", now=NOW)
+
+        got = await read_choices(engine, [1, 2, 3, 4])
+        again = await read_choices(engine, [])
+    finally:
+        await engine.dispose()
+
+    assert got == {1: Choices("en", None), 2: Choices(None, "MX"), 3: Choices("es", "AR")}
+    assert again == {}
