@@ -103,6 +103,16 @@ class Engine:
         c.phones = [phone_digits(ph)[-9:] for ph in p.match.phones]
         self._compiled.append(c)
 
+    def attach_encoder(self, encoder: Encoder) -> None:
+        """Give an engine loaded from the build cache its sentence encoder back."""
+        if self._paraphrase is not None:
+            self._paraphrase.attach(encoder)
+
+    @property
+    def has_paraphrase(self) -> bool:
+        """Whether the paraphrase layer is built (an encoder was given and it is enabled)."""
+        return self._paraphrase is not None
+
     @property
     def pattern_count(self) -> int:
         """Number of active patterns compiled."""
