@@ -43,8 +43,8 @@ def build_services(
     content_dir = settings.content_dir or DEFAULT_CONTENT_DIR
     use_encoder = settings.paraphrase if paraphrase is None else paraphrase
     cache_dir = settings.data_dir / "cache"
-    # The encoder (from its unpacked copy, ~0.1 s; a first start unpacks it, ~2 s) loads while
-    # the pack and engine come from the build cache (or are built on a first start).
+    # The encoder comes from its unpacked copy in the data dir (a first start unpacks it, ~2 s)
+    # and the pack and engine from the build cache (a first start builds them, ~1-2 s).
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(make_encoder, use_encoder, cache_dir, 1)
         messages = load_messages(content_dir)

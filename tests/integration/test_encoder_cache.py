@@ -59,3 +59,13 @@ def test_a_damaged_unpacked_tokenizer_falls_back_to_the_package(
     model = load_use(tmp_path, 1)
     assert np.array_equal(np.asarray(model.encode(TEXTS)), expected)
     assert load_use(tmp_path, 1)._model.table.shape == model._model.table.shape
+
+
+def test_a_cache_dir_that_cannot_be_written_still_gives_the_encoder(
+    tmp_path: Path, expected: np.ndarray
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the data dir should be")
+    model = load_use(blocker / "cache", 1)
+    assert np.array_equal(np.asarray(model.encode(TEXTS)), expected)
+    assert blocker.is_file()
