@@ -194,15 +194,22 @@ async def start(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg
         rt.tasks.append(asyncio.create_task(preload_speech(rt.deps), name="ojo-preload-speech"))
 
 
-async def preload_speech(deps: Deps) -> None:
+PRELOAD_AFTER = 3.0  # seconds after start: the backlog of a restart is answered first
+
+
+async def preload_speech(deps: Deps, delay: float = PRELOAD_AFTER) -> None:
     """Load the speech model in the media pool while the bot already answers texts.
 
-    A voice note arriving meanwhile queues behind the load in the same pool and waits for
-    it; texts never wait. A model that cannot load is reported by the first voice note.
+    It waits a moment first: importing faster-whisper holds the GIL for about a second, which
+    the updates waiting at start-up should not queue behind. A voice note arriving before the
+    load starts loads the model itself; one arriving during the load queues behind it in the
+    same pool and waits for it; texts never wait. A model that cannot load is reported by the
+    first voice note.
     """
     load = getattr(deps.checks.media.transcriber, "load", None)
     if load is None:
         return
+    await asyncio.sleep(delay)
     loop = asyncio.get_running_loop()
     try:
         await loop.run_in_executor(deps.executor, load)
