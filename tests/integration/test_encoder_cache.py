@@ -69,3 +69,13 @@ def test_a_cache_dir_that_cannot_be_written_still_gives_the_encoder(
     model = load_use(blocker / "cache", 1)
     assert np.array_equal(np.asarray(model.encode(TEXTS)), expected)
     assert blocker.is_file()
+
+
+def test_a_cut_off_weights_archive_falls_back_to_the_package(
+    tmp_path: Path, expected: np.ndarray
+) -> None:
+    load_use(tmp_path, 1)
+    dense = unpacked(tmp_path) / "dense.npz"
+    dense.write_bytes(dense.read_bytes()[:4096])
+    model = load_use(tmp_path, 1)
+    assert np.array_equal(np.asarray(model.encode(TEXTS)), expected)
