@@ -16,7 +16,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY bot ./bot
 COPY handlers ./handlers
 COPY content ./content
-RUN uv sync --frozen --no-dev
+RUN uv sync --frozen --no-dev && python -m compileall -q bot handlers
 
 RUN useradd --create-home --uid 10001 ojo && mkdir -p /data && chown ojo /data
 USER ojo

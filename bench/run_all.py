@@ -13,6 +13,11 @@ import sys
 BENCHES = [
     ("engine", ["-m", "bench.bench_engine"], ["--quick"]),
     ("bot (text, end to end)", ["-m", "bench.bench_bot"], ["--quick"]),
+    (
+        "start-up: ojo check and the bot's first answer vs bare PTB",
+        ["-m", "bench.bench_startup"],
+        ["--quick"],
+    ),
     ("fingerprints", ["bench/bench_fingerprint.py"], ["--quick"]),
     (
         "speech: our transcriber vs bare faster-whisper",

@@ -41,6 +41,7 @@ class Runtime:
     web_runner: web.AppRunner | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    preload: bool = False  # `ojo run`: load the speech model in the background once started
 
 
 def build_application(
@@ -208,6 +209,31 @@ async def start(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg
         assert app.updater is not None  # noqa: S101 - built with an updater
         await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0)
     await app.start()
+    if rt.preload and not rt.deps.settings.redis_url:  # scaled: workers transcribe, not replicas
+        rt.tasks.append(asyncio.create_task(preload_speech(rt.deps), name="ojo-preload-speech"))
+
+
+PRELOAD_AFTER = 3.0  # seconds after start: the backlog of a restart is answered first
+
+
+async def preload_speech(deps: Deps, delay: float = PRELOAD_AFTER) -> None:
+    """Load the speech model in the media pool while the bot already answers texts.
+
+    It waits a moment first: importing faster-whisper holds the GIL for about a second, which
+    the updates waiting at start-up should not queue behind. A voice note arriving before the
+    load starts loads the model itself; one arriving during the load queues behind it in the
+    same pool and waits for it; texts never wait. A model that cannot load is reported by the
+    first voice note.
+    """
+    load = getattr(deps.checks.media.transcriber, "load", None)
+    if load is None:
+        return
+    await asyncio.sleep(delay)
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(deps.executor, load)
+    except Exception as exc:  # the first voice note reports it to its sender
+        logger.warning("speech model not preloaded: %s", exc)
 
 
 async def stop(app: Application) -> None:  # type: ignore[type-arg]
@@ -244,6 +270,7 @@ def run(*, webhook: bool = False) -> int:
     except ContentError as exc:
         print(f"ojo: content invalid, not starting:\n{exc.detail}", file=sys.stderr)  # noqa: T201
         return 1
+    rt.preload = True
     return asyncio.run(_serve(app, rt))
 
 

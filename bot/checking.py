@@ -75,7 +75,7 @@ class Checker:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self._loop = asyncio.new_event_loop()
-        self._loop.run_until_complete(prepare_database(deps, migrate=False))
+        self._prepared = False
 
     @classmethod
     def create(cls, settings: Settings, *, paraphrase: bool = True) -> Checker:
@@ -92,6 +92,11 @@ class Checker:
 
     def check(self, sub: Submission) -> Verdict:
         """One submission through the bot's analysis path."""
+        if sub.file is not None and not self._prepared:
+            # Only files read the database (cache, known audio): a text check never waits
+            # for its tables and the shipped fingerprints.
+            self._loop.run_until_complete(prepare_database(self.deps, migrate=False))
+            self._prepared = True
         return self._loop.run_until_complete(self.deps.checks.verdict(sub, CLI))
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from bot.analysis.engines import EngineHolder, make_encoder
 from bot.analysis.media_check import AUDIO_DIR, MediaChecker
 from bot.analysis.pipeline import Analyzer
-from bot.content.loader import DEFAULT_CONTENT_DIR, load_pack
+from bot.content.loader import DEFAULT_CONTENT_DIR
 from bot.delivery import Deliverer
 from bot.deps import Deps
 from bot.groups.service import GroupService
@@ -43,13 +43,14 @@ def build_services(
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # durations as timedelta (PTB 22 deprecation)
     content_dir = settings.content_dir or DEFAULT_CONTENT_DIR
     use_encoder = settings.paraphrase if paraphrase is None else paraphrase
-    # Load the encoder's weights while the content is parsed: both take about a second.
+    cache_dir = settings.data_dir / "cache"
+    # The encoder comes from its unpacked copy in the data dir (a first start unpacks it, ~2 s)
+    # and the pack and engine from the build cache (a first start builds them, ~1-2 s).
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(make_encoder, use_encoder, settings.data_dir / "cache", 1)
-        pack = load_pack(content_dir)
+        pending = pool.submit(make_encoder, use_encoder, cache_dir, 1)
         messages = load_messages(content_dir)
         encoder = pending.result()
-    analyzer = Analyzer(EngineHolder(pack, encoder))
+    analyzer = Analyzer(EngineHolder.load(content_dir, encoder, cache_dir))
     db_engine = create_engine(database_url or settings.db_url)
     db = session_maker(db_engine)
     stats = StatsBuffer(db)
@@ -116,10 +117,10 @@ def _queue(settings: Settings) -> MediaQueue:
 async def prepare_database(deps: Deps, *, migrate: bool = True) -> None:
     """Migrate (or, for `ojo check`'s in-memory database, create) and seed known audio."""
     from bot.jobs.maintenance import seed_known_audio
-    from bot.storage.db import upgrade
+    from bot.storage.db import upgrade_if_needed
 
     if migrate:
-        await upgrade(deps.settings.db_url)
+        await upgrade_if_needed(deps.settings.db_url)
     else:
         import bot.storage.fingerprints
         import bot.storage.models  # noqa: F401 - both define tables on Base

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from redis.asyncio import Redis
+if TYPE_CHECKING:  # only the scaled mode imports redis (composition.py)
+    from redis.asyncio import Redis
 
 
 class RateLimiter(Protocol):

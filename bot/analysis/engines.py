@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.content.loader import ContentPack
+from bot.analysis.build_cache import BuildCache
+from bot.content.loader import ContentPack, content_version, load_pack
 from bot.content.models import Pattern
 from bot.matching.engine import Engine
 from bot.matching.paraphrase import Encoder, UseEncoder, Vectors
@@ -37,6 +38,11 @@ class CachingEncoder:
                 self._cache = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
             except (OSError, ValueError, KeyError):
                 logger.warning("ignoring unreadable embedding cache %s", cache_file)
+
+    @property
+    def name(self) -> str:
+        """The wrapped encoder's class (part of the build cache key)."""
+        return type(self._inner).__qualname__
 
     def encode(self, texts: list[str]) -> Vectors:
         """Embed texts, computing only the ones not seen before."""
@@ -100,21 +106,74 @@ class CachingEncoder:
 
 
 def make_encoder(enabled: bool, cache_dir: Path | None, threads: int = 1) -> CachingEncoder | None:
-    """The sentence encoder wrapped in a cache, or None when the paraphrase layer is off."""
+    """The sentence encoder wrapped in a cache, or None when the paraphrase layer is off.
+
+    With a `cache_dir` the model itself comes from its unpacked copy there (encoder_cache).
+    """
     if not enabled:
         return None
-    cache = cache_dir / "example-embeddings.npz" if cache_dir else None
-    return CachingEncoder(UseEncoder(threads=threads), cache)
+    if cache_dir is None:
+        return CachingEncoder(UseEncoder(threads=threads))
+    from bot.analysis.encoder_cache import load_use
+
+    model = load_use(cache_dir, threads)
+    return CachingEncoder(UseEncoder(threads=threads, model=model), cache_dir / EMBEDDINGS)
+
+
+EMBEDDINGS = "example-embeddings.npz"
+
+
+def overrides_digest(overrides: Iterable[Pattern]) -> str:
+    """Identifies a list of moderator patterns (order kept: the last of an id wins)."""
+    digest = hashlib.sha256()
+    for p in overrides:
+        digest.update(p.model_dump_json().encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+NO_OVERRIDES = overrides_digest([])
 
 
 class EngineHolder:
     """The current engine; replaced atomically when moderator patterns change."""
 
-    def __init__(self, pack: ContentPack, encoder: CachingEncoder | None) -> None:
+    def __init__(
+        self,
+        pack: ContentPack,
+        encoder: CachingEncoder | None,
+        *,
+        cache: BuildCache | None = None,
+        engine: Engine | None = None,
+    ) -> None:
         self.pack = pack
         self._encoder = encoder
+        self._cache = cache
         self.revision = -1
-        self.engine = self.build([])
+        self._overrides = NO_OVERRIDES  # what the current engine was built with
+        self.engine = engine if engine is not None else self.build([])
+
+    @classmethod
+    def load(
+        cls, content_dir: Path, encoder: CachingEncoder | None, cache_dir: Path | None
+    ) -> EngineHolder:
+        """Pack and engine from the build cache when current, else loaded, built and cached."""
+        if cache_dir is None:
+            return cls(load_pack(content_dir), encoder)
+        cache = BuildCache(cache_dir)
+        key = cache.key(
+            content_version(content_dir),
+            content_dir,
+            encoder=_encoder_name(encoder),
+            overrides=NO_OVERRIDES,
+        )
+        got = cache.load(key)
+        if isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], Engine):
+            pack, engine = got
+            if encoder is not None:
+                engine.attach_encoder(encoder)
+            return cls(pack, encoder, cache=cache, engine=engine)
+        return cls(load_pack(content_dir), encoder, cache=cache)
 
     @property
     def encoder(self) -> CachingEncoder | None:
@@ -123,6 +182,27 @@ class EngineHolder:
 
     def build(self, overrides: Iterable[Pattern]) -> Engine:
         """Shipped patterns overlaid with moderator ones (same id = moderator wins)."""
+        overrides = list(overrides)
+        key = None
+        if self._cache is not None:
+            key = self._cache.key(
+                self.pack.version,
+                self.pack.root,
+                encoder=_encoder_name(self._encoder),
+                overrides=overrides_digest(overrides),
+            )
+            got = self._cache.load(key)
+            if isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], Engine):
+                cached: Engine = got[1]
+                if self._encoder is not None:
+                    cached.attach_encoder(self._encoder)
+                return cached
+        engine = self._build(overrides)
+        if self._cache is not None and key is not None:
+            self._cache.save(key, (self.pack, engine))  # pickled without its encoder
+        return engine
+
+    def _build(self, overrides: list[Pattern]) -> Engine:
         by_id = {p.id: p for p in self.pack.patterns}
         for p in overrides:
             by_id[p.id] = p
@@ -137,9 +217,22 @@ class EngineHolder:
         return engine
 
     def swap(self, overrides: Iterable[Pattern], revision: int) -> None:
-        """Rebuild with these moderator patterns and make it current."""
-        self.engine = self.build(overrides)
+        """Rebuild with these moderator patterns and make it current.
+
+        The same patterns as the current engine's (the first sync of a process, a revision
+        that changed nothing) only move the revision: the engine would be identical.
+        """
+        overrides = list(overrides)
+        digest = overrides_digest(overrides)
+        if digest != self._overrides:
+            self.engine = self.build(overrides)
+            self._overrides = digest
         self.revision = revision
         logger.info(
             "pattern set revision %d: %d active patterns", revision, self.engine.pattern_count
         )
+
+
+def _encoder_name(encoder: CachingEncoder | None) -> str:
+    """Which encoder made the example embeddings stored with an engine."""
+    return "none" if encoder is None else encoder.name

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
 
 # Analysis at 8 kHz: speech keeps its strongest peaks below 4 kHz and the telephone band survives.
 # 512-sample frames (64 ms, 15.6 Hz bins) every 128 samples (16 ms): with a 256 hop a clip cut
@@ -84,6 +83,8 @@ class FingerprintHit:
 
 def landmarks(samples16k: np.ndarray) -> Landmarks:
     """Fingerprint 16 kHz mono float samples into (hash, anchor frame) landmarks."""
+    from scipy import signal  # on first use: importing scipy.signal takes ~1 s
+
     audio = np.asarray(samples16k, dtype=np.float32).reshape(-1)
     if audio.size < 2 * N_FFT:
         return _empty()
@@ -160,6 +161,8 @@ def _empty() -> Landmarks:
 
 def _log_spectrogram(audio8k: np.ndarray) -> np.ndarray:
     """Log-magnitude STFT (bins x frames), mean-removed and high-passed along time."""
+    from scipy import signal  # on first use: importing scipy.signal takes ~1 s
+
     _, _, stft = signal.stft(
         audio8k,
         nperseg=N_FFT,

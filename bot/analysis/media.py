@@ -8,13 +8,14 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-import av
-import av.error
-import av.logging
 import numpy as np
 
 from bot.errors import MediaCorrupt, MediaEmpty, MediaNoAudio, MediaSilent
+
+if TYPE_CHECKING:
+    import av  # imported where used: PyAV costs ~0.1-0.3 s, and a text check needs none
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class DecodedAudio:
 
 def decode_audio(data: bytes, *, max_seconds: float = 600.0) -> DecodedAudio:
     """Decode the first audio stream of `data`; raise a MediaError if there is nothing to hear."""
+    import av
+
     if not data:
         raise MediaEmpty("0 bytes")
     limit = max(1, round(max_seconds * SAMPLE_RATE))
@@ -90,6 +93,8 @@ def decode_audio(data: bytes, *, max_seconds: float = 600.0) -> DecodedAudio:
 
 def probe_duration(data: bytes) -> float | None:
     """Return the container's declared duration in seconds, reading headers only."""
+    import av
+
     if not data:
         return None
     try:
@@ -111,6 +116,8 @@ def rms_dbfs(samples: np.ndarray) -> float:
 
 
 def _open(data: bytes) -> av.container.InputContainer:
+    import av
+
     _route_ffmpeg_logs()
     try:
         return av.open(io.BytesIO(data), mode="r", metadata_errors="replace")
@@ -129,6 +136,8 @@ def _audio_stream(container: av.container.InputContainer) -> av.audio.stream.Aud
 def _declared_duration(
     container: av.container.InputContainer, stream: av.audio.stream.AudioStream | None
 ) -> float | None:
+    import av
+
     if stream is not None and stream.duration is not None and stream.time_base is not None:
         seconds = float(stream.duration * stream.time_base)
         if seconds > 0:
@@ -142,6 +151,8 @@ def _resampled(
     container: av.container.InputContainer, stream: av.audio.stream.AudioStream
 ) -> Iterator[np.ndarray]:
     """Yield mono 16 kHz float32 blocks as they decode, ending with the resampler's tail."""
+    import av
+
     resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
     for packet in container.demux(stream):
         for frame in packet.decode():
@@ -153,6 +164,8 @@ def _resampled(
 
 @cache
 def _route_ffmpeg_logs() -> None:
+    import av
+
     # PyAV keeps FFmpeg silent unless a level is set, but then its exceptions lose FFmpeg's own
     # reason. ERROR keeps the reasons; every decode runs inside `av.logging.Capture`, so nothing
     # reaches stderr or the root logger and the captured lines are re-logged here at DEBUG.
@@ -164,6 +177,8 @@ def _damage(
     failure: av.error.FFmpegError | None, lines: list[tuple[int, str, str]], data: bytes
 ) -> str:
     """Say why the file looks damaged or cut off, or return "" when it decoded cleanly."""
+    import av
+
     if failure is not None:
         return str(failure)
     errors = [

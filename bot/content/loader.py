@@ -162,11 +162,9 @@ def _with_lures(engine: EngineConfig, root: Path, errors: list[str]) -> EngineCo
     return engine.model_copy(update=update)
 
 
-def load_pack(root: Path = DEFAULT_CONTENT_DIR) -> ContentPack:
-    """Load and validate the pack under `root`; raise ContentError listing every problem."""
-    errors: list[str] = []
+def content_version(root: Path = DEFAULT_CONTENT_DIR) -> str:
+    """Short hash of every file the bot loads (not content/devset/, which only tuning reads)."""
     digest = hashlib.sha256()
-    # The version covers what the bot loads (not content/devset/, which only tuning reads).
     loaded = [root / "engine.yaml", root / "tips.yaml", root / "reporting.yaml"]
     loaded += [root / name for name in OPTIONAL_FILES]
     for folder in ("patterns", "corpus", "messages", "audio"):
@@ -175,6 +173,13 @@ def load_pack(root: Path = DEFAULT_CONTENT_DIR) -> ContentPack:
         if f.exists():
             digest.update(f.relative_to(root).as_posix().encode())
             digest.update(f.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def load_pack(root: Path = DEFAULT_CONTENT_DIR) -> ContentPack:
+    """Load and validate the pack under `root`; raise ContentError listing every problem."""
+    errors: list[str] = []
+    version = content_version(root)
     engine = parse(EngineConfig, root / "engine.yaml", errors)
     if engine is not None:
         engine = _with_lures(engine, root, errors)
@@ -222,6 +227,6 @@ def load_pack(root: Path = DEFAULT_CONTENT_DIR) -> ContentPack:
         channels=tuple(reporting.channels),
         corpus=tuple(corpus),
         engine=engine,
-        version=digest.hexdigest()[:12],
+        version=version,
         root=root,
     )

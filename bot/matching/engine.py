@@ -16,7 +16,7 @@ from bot.matching.langdetect import detect_language
 from bot.matching.links import find_links, find_phones, phone_digits
 from bot.matching.lure import LureAnalyzer, LureReport
 from bot.matching.normalize import Normalized, normalize
-from bot.matching.paraphrase import Encoder, ParaphraseIndex
+from bot.matching.paraphrase import Encoder, Nearest, ParaphraseIndex
 from bot.matching.phrases import PhraseIndex, normalized_variants
 from bot.matching.scorer import Scorer
 from bot.matching.signals import SignalDetector
@@ -102,6 +102,22 @@ class Engine:
             self._domains.setdefault(d.lower(), []).append(i)
         c.phones = [phone_digits(ph)[-9:] for ph in p.match.phones]
         self._compiled.append(c)
+
+    def attach_encoder(self, encoder: Encoder) -> None:
+        """Give an engine loaded from the build cache its sentence encoder back."""
+        if self._paraphrase is not None:
+            self._paraphrase.attach(encoder)
+
+    @property
+    def has_paraphrase(self) -> bool:
+        """Whether the paraphrase layer is built (an encoder was given and it is enabled)."""
+        return self._paraphrase is not None
+
+    def nearest_examples(self, text: str) -> list[Nearest]:
+        """The paraphrase layer's nearest example per pattern (empty without the layer)."""
+        if self._paraphrase is None:
+            return []
+        return self._paraphrase.nearest(text, PARA_FLOOR)
 
     @property
     def pattern_count(self) -> int:

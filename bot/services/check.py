@@ -22,7 +22,6 @@ from telegram.error import TelegramError
 from bot.analysis.fingerprint import Landmarks
 from bot.analysis.media import DecodedAudio
 from bot.analysis.media_check import MediaAnalysis, MediaChecker
-from bot.analysis.ocr import ImageReading, read_image
 from bot.analysis.pipeline import Analyzer
 from bot.analysis.submission import FileRef, Submission
 from bot.errors import AnalysisTimeout, MediaTooLarge
@@ -35,6 +34,7 @@ from bot.verdict import Verdict
 if TYPE_CHECKING:
     from telegram import Bot
 
+    from bot.analysis.ocr import ImageReading
     from bot.jobs.media import MediaQueue
 
 logger = logging.getLogger(__name__)
@@ -209,6 +209,8 @@ class CheckService:
             raise MediaTooLarge()
         if where.fetch is None:
             raise ValueError(f"door {where.door} cannot download files")
+        from bot.analysis.ocr import read_image  # Tesseract, zxing, PIL: only for pictures
+
         data = await where.fetch(file)
         loop = asyncio.get_running_loop()
         reading = await loop.run_in_executor(self.executor, read_image, data)

@@ -1,18 +1,22 @@
 """Engine, sessions and migrations: SQLite (aiosqlite) by default, PostgreSQL (asyncpg)."""
 
+from __future__ import annotations
+
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+if TYPE_CHECKING:  # Alembic is imported only when there is something to migrate (~0.5 s)
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +82,8 @@ def session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Build the Alembic config in code; `connection` is handed to env.py when given."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -86,16 +92,67 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 async def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision`; safe to call from a running event loop."""
+    from alembic import command
+
     await _run_alembic(url, command.upgrade, revision)
+
+
+async def upgrade_if_needed(url: str) -> bool:
+    """Migrate to head unless the database is there already; return whether Alembic ran.
+
+    Start-up asks the `alembic_version` table (one query) instead of importing Alembic and
+    reading every migration script; anything unexpected (no table, another revision, several
+    heads) goes through the ordinary `upgrade`, which takes the migration lock.
+    """
+    head = head_revision()
+    if head is not None and await _stored_revisions(url) == {head}:
+        return False
+    await upgrade(url)
+    return True
+
+
+_REVISION = re.compile(r"""^(down_)?revision\b[^=]*=\s*(None|["']([^"']+)["'])""", re.MULTILINE)
+
+
+def head_revision() -> str | None:
+    """The one head of the migration scripts, read from their `revision` lines (None: unsure)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = {m[1] or "": m[3] for m in _REVISION.finditer(script.read_text("utf-8"))}
+        if "" not in found or found[""] is None or "down_" not in found:
+            return None  # a script this reader does not understand: let Alembic decide
+        revisions.add(found[""])
+        if found["down_"] is not None:
+            parents.add(found["down_"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+async def _stored_revisions(url: str) -> set[str]:
+    """The revisions in the database's `alembic_version` table (empty when there is none)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+            return {str(r[0]) for r in rows}
+    except DBAPIError:
+        return set()
+    finally:
+        await engine.dispose()
 
 
 async def downgrade(url: str, revision: str) -> None:
     """Revert migrations down to `revision` ("base" drops everything)."""
+    from alembic import command
+
     await _run_alembic(url, command.downgrade, revision)
 
 
 async def current_revision(url: str) -> str | None:
     """Return the revision the database is at, or None when it is not migrated."""
+    from alembic.runtime.migration import MigrationContext
+
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
