@@ -103,7 +103,7 @@ def vote(query: Landmarks, postings: Iterable[tuple[int, str, int]]) -> list[Fin
     hashes = np.asarray(hash_col, dtype=np.int64)
     times = np.asarray(time_col, dtype=np.int64)
     ids = [str(name) for name in names]
-    return _vote_arrays(query, hashes, items.astype(np.int64).reshape(-1), times, ids)
+    return vote_arrays(query, hashes, items.astype(np.int64).reshape(-1), times, ids)
 
 
 class MemoryFingerprintIndex:
@@ -137,7 +137,7 @@ class MemoryFingerprintIndex:
         lo = np.searchsorted(self._hashes, wanted, side="left")
         hi = np.searchsorted(self._hashes, wanted, side="right")
         picks = _ranges(lo, hi)
-        return _vote_arrays(
+        return vote_arrays(
             lm, self._hashes[picks], self._items[picks], self._times[picks], self._ids
         )
 
@@ -261,14 +261,15 @@ def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return starts + np.arange(total)
 
 
-def _vote_arrays(
+def vote_arrays(
     query: Landmarks,
     p_hash: np.ndarray,
     p_item: np.ndarray,
     p_time: np.ndarray,
     ids: list[str],
 ) -> list[FingerprintHit]:
-    """Offset voting: for each item, the most common (t_item - t_query) and its support."""
+    """Offset voting over postings (hash, index into `ids`, time): matches, best first."""
+    # For each item: the most common (t_item - t_query) and its support.
     # Each distinct (hash, time) landmark of the query votes once per matching posting.
     pairs = np.unique(
         np.stack([query.hashes.astype(np.int64), query.times.astype(np.int64)]), axis=1
