@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -21,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import QueryableAttribute
 
 from bot.analysis.fingerprint import FingerprintHit, Landmarks, vote_arrays
@@ -173,29 +174,33 @@ async def _lookup_batch(
     every = np.unique(np.concatenate([np.empty(0, np.int64), *wanted]))
     if every.size == 0:
         return [[] for _ in queries]
-    result = await session.execute(
-        select(AudioHashCount.hash, AudioHashCount.n_rows).where(
-            _among(AudioHashCount.hash, every.tolist(), dialect)
-        )
+    # Core statements on the session's connection, each returning its columns as one array
+    # apiece: building Row objects cost more than the database's own work (profiled on a
+    # 100k-item PostgreSQL index: 8,000 rows took 13 ms as Rows, the scan 12 ms).
+    conn = await session.connection()
+    counts, table = AudioHashCount.__table__.c, AudioHash.__table__.c
+    stored, n_rows = await _columns(
+        conn, [counts.hash, counts.n_rows], _among(counts.hash, every.tolist(), dialect)
     )
-    n_rows = dict(result.all())
-    plans = [_affordable([(h, n_rows[h]) for h in w.tolist() if h in n_rows]) for w in wanted]
+    cost = dict(zip(stored.tolist(), n_rows.tolist(), strict=True))
+    plans = [_affordable([(h, cost[h]) for h in w.tolist() if h in cost]) for w in wanted]
     reading = sorted({h for kept, _ in plans for h in kept})
     if not reading:
         return [[] for _ in queries]
-    result = await session.execute(
-        select(AudioHash.hash, AudioHash.item_key, AudioHash.t).where(
-            _among(AudioHash.hash, reading, dialect)
-        )
+    rows = np.stack(
+        await _columns(
+            conn, [table.hash, table.item_key, table.t], _among(table.hash, reading, dialect)
+        ),
+        axis=1,
     )
-    rows = np.array(result.all(), dtype=np.int64).reshape(-1, 3)
     # Voting is numpy work on up to BATCH_QUERIES x ROW_BUDGET rows: off the event loop.
     voted = await asyncio.to_thread(_vote_batch, queries, plans, rows)
     keys = sorted({key for hits in voted for key, _ in hits})
     if not keys:
         return [[] for _ in queries]
-    result = await session.execute(
-        select(AudioItem.key, AudioItem.id).where(_among(AudioItem.key, keys, dialect))
+    items = AudioItem.__table__.c
+    result = await conn.execute(
+        select(items.key, items.id).where(_among(items.key, keys, dialect))
     )
     names: dict[int, str] = {int(k): str(i) for k, i in result.all()}
     out = []
@@ -226,8 +231,22 @@ def _vote_batch(
     return out
 
 
+async def _columns(
+    conn: AsyncConnection, columns: list[ColumnElement[Any]], where: ColumnElement[bool]
+) -> list[np.ndarray]:
+    """The values of `columns` in the rows matching `where`, as one int64 array per column."""
+    if conn.dialect.name == "postgresql":
+        aggregated = [func.array_agg(column, type_=ARRAY(Integer)) for column in columns]
+        row = (await conn.execute(select(*aggregated).where(where))).one()
+        return [np.asarray(values or [], dtype=np.int64) for values in row]
+    # SQLite: one JSON array per column (the aggregates see the rows in the same order).
+    as_json = [func.json_group_array(column, type_=String) for column in columns]
+    row = (await conn.execute(select(*as_json).where(where))).one()
+    return [np.asarray(json.loads(values), dtype=np.int64) for values in row]
+
+
 def _among(
-    column: QueryableAttribute[int], values: list[int], dialect: str
+    column: QueryableAttribute[int] | ColumnElement[Any], values: list[int], dialect: str
 ) -> ColumnElement[bool]:
     """`column IN values` as ONE bound parameter, whatever the number of values."""
     # One array parameter instead of one parameter per value: no limit on how many, one
