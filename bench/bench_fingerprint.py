@@ -17,10 +17,19 @@
     queries are their first 30 s and altered copies (Opus 12 kbit/s, 6 s excerpts).
 (c) landmarks() time per 30 s clip.
 
-The full run takes ~20 min (most of it bulk-loading 2 x 4.4 GB of SQLite in a temp directory,
-deleted afterwards); --quick takes ~30 s. Results of the full run on 2026-11-26 (2 shared cores,
-load average 4-6 from other jobs, so latencies are pessimistic). It ran with MIN_ALIGNED 25; the
-counts are the same at today's 22, since every true match had >= 26 and no wrong item over 9:
+Lookup latency alone, on indexes kept for re-measuring (built once, then --reuse; PostgreSQL gets
+its own database per size, ojo_fp_speech_like_<items>, on the server of OJO_TEST_POSTGRES_URL):
+
+    python -m bench.bench_fingerprint --lookup-only --items 100k --backend postgres,sqlite \
+        --keep-db /work/fp-db --reuse          # add --build-only to build without timing
+
+--row-budget N overrides ROW_BUDGET (at 100k items, a budget of 800 reads the same share of a
+query's hashes as 8,000 would at 1M: rows per hash grow with the index).
+
+The full run takes ~20 min on an idle host (most of it bulk-loading); --quick ~30 s. Results of
+the full run on 2026-11-26 (2 shared cores, load average 4-6 from other jobs, so latencies are
+pessimistic). It ran with MIN_ALIGNED 25; the counts are the same at today's 22, since every
+true match had >= 26 and no wrong item over 9:
 
   (a) 240 clips, 37.8 landmarks/s. Altered copies matched: 240/240 (100 %), offsets within 0.5 s.
       Weakest true matches, aligned min / p5: excerpt-6s 26 / 37, opus-12k 45 / 52, noise-10db
@@ -33,9 +42,18 @@ counts are the same at today's 22, since every true match had >= 26 and no wrong
       SQLite      1k 44 MB p99 43 ms; 10k 371 MB p99 26 ms; 100k 3609 MB p99 22 ms warm
                   (p50 15 ms; the first pass over a cold page cache: p99 210 ms)
       PostgreSQL  1k 148 MB p99 98 ms; 10k 1104 MB p99 90 ms; 100k 9628 MB p99 53 ms (p50 33)
-      At 100k the budget let a lookup read 41 % of the query's stored hashes; all 39 stored
-      clips were found, 19 of 20 altered copies, no wrong hits. 1M items (1.1 billion rows,
-      ~36 GB of SQLite) was not built here.
+      Two-statement lookups with aggregated columns (2026-12-03, same schema, load average 7-10
+      on the 2 cores from four other jobs, so pessimistic; 113,152,690 rows):
+      PostgreSQL  100k 9628 MB p50 44.7 ms p99 75.4 ms (batched 30.7 ms per clip), hashes read
+                  38.4 %, own clip 39/39, altered 20/20, wrong hits 0
+      SQLite      100k SQLITE_RESULT
+      1M items (1.13 billion rows) was not built: the loader ran at 90-180k rows/s on the loaded
+      host (SQLite executemany ~90k/s, PostgreSQL binary COPY ~180k/s), i.e. 2-3.5 h for 1M, and
+      PostgreSQL would need ~96 GB (the disk had 78 GB free). At 1M the row budget still caps a
+      lookup at 8,000 rows (latency about as at 100k), but it then reads ~10 % of a query's
+      hashes: measured as its equivalent (--row-budget 800 at 100k) own clip 39/39, altered
+      copies 4/20. Reading every hash instead (77,614 rows for a 30 s clip at 100k) took
+      p50 409 ms here (116 ms of it in PostgreSQL's index scan).
   (c) landmarks() per 30 s clip: median 33 ms, p90 65 ms.
 """
 
@@ -417,12 +435,12 @@ def lookup_bench(sizes: list[int], kinds: list[str], backends: list[str],
         build_sqlite,
         postgres_size,
     )
-    from bot.storage.fingerprints import ROW_BUDGET
+    from bot.storage import fingerprints
 
     print(f"\n(b) lookup through FingerprintStore ({len(queries)} queries of real 30 s clips, "
           f"{np.mean([len(q) for q in queries]):.0f} landmarks each, stored among the synthetic "
           f"items; {len(hard)} altered copies: Opus 12 kbit/s and 6 s excerpts); "
-          f"row budget {ROW_BUDGET:,}")  # fmt: skip
+          f"row budget {fingerprints.ROW_BUDGET:,}")  # fmt: skip
     source = marginals(prints)
     workdir = keep or Path(tempfile.mkdtemp(prefix="ojo-fp-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -473,6 +491,7 @@ def lookup_bench(sizes: list[int], kinds: list[str], backends: list[str],
                             f" {mb:8.0f} MB ({built})"
                             f"  p50 {np.percentile(t.ms, 50):6.1f} ms"
                             f"  p99 {np.percentile(t.ms, 99):6.1f} ms"
+                            f" (target {50 if size <= 100_000 else 100} ms)"
                             f"  max {t.ms.max():6.1f} ms  batched {t.batch_ms:5.1f} ms/query"
                             f"  hashes read {100 * t.kept:5.1f} %"
                             f"  own clip {t.own}/{len(queries)}  altered {t.hard_own}/{len(hard)}"
@@ -509,7 +528,12 @@ def main() -> None:
     parser.add_argument("--kinds", help="speech-like,uniform (default: both; quick: speech-like)")
     parser.add_argument("--lookup-only", action="store_true", help="skip parts (a) and (c)")
     parser.add_argument("--reuse", action="store_true", help="reuse SQLite files in --keep-db")
+    parser.add_argument("--row-budget", type=int, help="override ROW_BUDGET (rows a lookup reads)")
     args = parser.parse_args()
+    if args.row_budget is not None:
+        from bot.storage import fingerprints
+
+        fingerprints.ROW_BUDGET = args.row_budget
     rng = np.random.default_rng(args.seed)
     speech = shutil.which("espeak-ng") is not None
     n_clips, n_sources, n_filler = (40, 8, 6) if args.quick else (240, 30, 16)
