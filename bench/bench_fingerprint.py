@@ -46,7 +46,10 @@ true match had >= 26 and no wrong item over 9:
       on the 2 cores from four other jobs, so pessimistic; 113,152,690 rows):
       PostgreSQL  100k 9628 MB p50 44.7 ms p99 75.4 ms (batched 30.7 ms per clip), hashes read
                   38.4 %, own clip 39/39, altered 20/20, wrong hits 0
-      SQLite      100k SQLITE_RESULT
+      SQLite      100k 3608 MB p50 53.7 ms p99 119.1 ms (batched 41.4 ms), same counts as above
+      The same 39 queries, old store (main) and new one alternating, twice each, minutes apart:
+      PostgreSQL  p50 42 / 46 -> 28 / 27 ms, p99 228 / 129 -> 63 / 69 ms
+      SQLite      p50 35 / 19 -> 23 / 19 ms, p99 75 / 54 -> 60 / 22 ms
       1M items (1.13 billion rows) was not built: the loader ran at 90-180k rows/s on the loaded
       host (SQLite executemany ~90k/s, PostgreSQL binary COPY ~180k/s), i.e. 2-3.5 h for 1M, and
       PostgreSQL would need ~96 GB (the disk had 78 GB free). At 1M the row budget still caps a
