@@ -47,6 +47,8 @@ true match had >= 26 and no wrong item over 9:
       PostgreSQL  100k 9628 MB p50 44.7 ms p99 75.4 ms (batched 30.7 ms per clip), hashes read
                   38.4 %, own clip 39/39, altered 20/20, wrong hits 0
       SQLite      100k 3608 MB p50 53.7 ms p99 119.1 ms (batched 41.4 ms), same counts as above
+      Rerun at load average ~3 (same command, --reuse): PostgreSQL p50 28.8 ms p99 57.0 ms
+      (batched 21.2), SQLite p50 26.2 ms p99 57.2 ms (batched 15.0); same counts.
       The same 39 queries, old store (main) and new one alternating, twice each, minutes apart:
       PostgreSQL  p50 42 / 46 -> 28 / 27 ms, p99 228 / 129 -> 63 / 69 ms
       SQLite      p50 35 / 19 -> 23 / 19 ms, p99 75 / 54 -> 60 / 22 ms
