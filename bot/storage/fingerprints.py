@@ -5,17 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
     ColumnElement,
-    Float,
-    ForeignKey,
     Integer,
     String,
-    Text,
     any_,
     bindparam,
     delete,
@@ -25,95 +22,44 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import QueryableAttribute
 
-from bot.analysis import fingerprint
-from bot.analysis.fingerprint import FingerprintHit, Landmarks, vote
-from bot.storage.base import Base
-from bot.storage.columns import UTCDateTime
+from bot.analysis.fingerprint import FingerprintHit, Landmarks, vote_arrays
+from bot.storage.fingerprint_tables import (
+    AudioHash,
+    AudioHashCount,
+    AudioItem,
+    AudioItemDTO,
+    to_dto,
+    to_row,
+)
+
+__all__ = [
+    "ROW_BUDGET",
+    "AudioHash",
+    "AudioHashCount",
+    "AudioItem",
+    "AudioItemDTO",
+    "FingerprintStore",
+]
 
 logger = logging.getLogger(__name__)
 
-# Bound parameters per statement: SQLite's and asyncpg's limits are far higher, but small
-# statements keep planning cheap and portable.
+# Bound parameters per statement when adding and removing (lookups send one array parameter).
 LOOKUP_CHUNK = 500
-# At most this many candidate item keys are sent along with the hashes in the fetch step.
-CANDIDATE_BATCH = 200
 # Stored rows a lookup may read. Reading is what a lookup costs, and it grows with the index
-# (~62,500 rows for a 30 s query of speech at 100k items; SQLite took ~2.5 ms per 1,000 rows
-# here). Past the budget the query's most common hashes are skipped: they discriminate least,
-# and a true copy keeps about the same share of aligned landmarks among the rarer ones. On a 10k
-# index (~6,000 rows per query) reading a third of the rows still found 45/45 Opus 12 kbit/s,
-# 6 s excerpts and noisy copies, a tenth 43/45, a thirtieth 33/45 (bench/bench_fingerprint.py).
-# Below the budget (up to ~13k items of speech) every hash is read, as before it existed.
+# (~62,500 rows for a 30 s query of speech at 100k items). Past the budget the query's most
+# common hashes are skipped: they discriminate least, and a true copy keeps about the same share
+# of aligned landmarks among the rarer ones. On a 10k index (~6,000 rows per query) reading a
+# third of the rows still found 45/45 Opus 12 kbit/s, 6 s excerpts and noisy copies, a tenth
+# 43/45, a thirtieth 33/45 (bench/bench_fingerprint.py). Below the budget (up to ~13k items of
+# speech) every hash is read. The budget also bounds what one lookup fetches: all its rows come
+# back in one statement and are voted on in Python (no candidate pre-filter in SQL, which read
+# the same rows twice).
 ROW_BUDGET = 8_000
-
-
-class AudioItem(Base):
-    """A known audio clip (a preset from content/audio or a moderator addition)."""
-
-    __tablename__ = "audio_items"
-
-    id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    # The integer the landmark rows point at: a 22-byte string id in each of 10^8 rows doubled
-    # the index. Assigned max + 1 when added; never reused while the item exists.
-    key: Mapped[int] = mapped_column(Integer, unique=True)
-    title: Mapped[str] = mapped_column(String(200))
-    pattern_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    category: Mapped[str] = mapped_column(String(40))
-    verdict: Mapped[str] = mapped_column(String(16))  # "scam" | "suspicious"
-    origin: Mapped[str] = mapped_column(String(16))  # "preset" | "moderator"
-    provenance: Mapped[str] = mapped_column(Text)
-    duration_s: Mapped[float] = mapped_column(Float)
-    n_hashes: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class AudioHash(Base):
-    """One landmark of a known item; the primary key (hash, item_key, t) is the lookup index."""
-
-    __tablename__ = "audio_hashes"
-    # On SQLite the rows live in the primary-key B-tree itself: without this the table and its
-    # key index would both hold every row (measured 2x the file size). PostgreSQL ignores it.
-    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012  (SQLAlchemy reads it as is)
-
-    hash: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    item_key: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("audio_items.key", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-        index=True,  # deletes cascade by item (retention purge, moderator removal)
-    )
-    t: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-
-
-class AudioHashCount(Base):
-    """How many landmark rows carry each hash: what reading that hash would cost a lookup."""
-
-    __tablename__ = "audio_hash_counts"
-
-    hash: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    # Kept by FingerprintStore.add / remove. A delete that bypasses the store (the cascade from
-    # audio_items) leaves it high: then a hash only looks commoner than it is, never rarer.
-    n_rows: Mapped[int] = mapped_column(Integer)
-
-
-@dataclass(frozen=True, slots=True)
-class AudioItemDTO:
-    """A known audio item as the rest of Ojo sees it."""
-
-    id: str
-    title: str
-    category: str
-    verdict: str
-    origin: str
-    provenance: str
-    duration_s: float
-    n_hashes: int
-    created_at: datetime
-    pattern_id: str | None = None
+# Queries of one lookup_many sharing the two statements (their hashes sent together).
+BATCH_QUERIES = 16
 
 
 class FingerprintStore:
@@ -138,7 +84,7 @@ class FingerprintStore:
             # Two concurrent adds on PostgreSQL may pick the same key: the unique constraint
             # makes the second fail (adds are rare: presets at start-up, moderators).
             key = int(await session.scalar(select(func.coalesce(func.max(AudioItem.key), 0))) or 0)
-            session.add(_to_row(item, key + 1))
+            session.add(to_row(item, key + 1))
             await session.flush()
             if pairs.size:
                 rows = [
@@ -154,18 +100,18 @@ class FingerprintStore:
         return (await self.lookup_many([lm]))[0]
 
     async def lookup_many(self, queries: list[Landmarks]) -> list[list[FingerprintHit]]:
-        """Look several clips up in one session (one connection checkout for the batch)."""
+        """Look several clips up together: per BATCH_QUERIES clips, two statements for all."""
         out: list[list[FingerprintHit]] = []
         async with self._session_maker() as session:
-            for lm in queries:
-                out.append(await _lookup(session, lm))
+            for start in range(0, len(queries), BATCH_QUERIES):
+                out += await _lookup_batch(session, queries[start : start + BATCH_QUERIES])
         return out
 
     async def get(self, item_id: str) -> AudioItemDTO | None:
         """Return the item with this id, or None."""
         async with self._session_maker() as session:
             row = await session.get(AudioItem, item_id)
-            return _to_dto(row) if row is not None else None
+            return to_dto(row) if row is not None else None
 
     async def remove(self, item_id: str) -> None:
         """Delete an item and all its landmarks (no error if it is absent)."""
@@ -219,37 +165,88 @@ async def _count(session: AsyncSession, hashes: list[int], deltas: list[int]) ->
             await session.execute(update(AudioHashCount), changed)
 
 
-async def _lookup(session: AsyncSession, lm: Landmarks) -> list[FingerprintHit]:
-    """One lookup in four statements: hash costs, candidate items, their rows, their ids."""
-    wanted = np.unique(lm.hashes).tolist()
-    if not wanted:
-        return []
+async def _lookup_batch(
+    session: AsyncSession, queries: list[Landmarks]
+) -> list[list[FingerprintHit]]:
+    """Lookups in three statements for the whole batch: hash costs, rows, names of the hits."""
     dialect = session.get_bind().dialect.name
-    kept, skipped = await _affordable(session, wanted, dialect)
-    if not kept:
-        return []
-    if skipped:
-        # The vote (and its ratio) counts only the landmarks this lookup could read.
-        mask = ~np.isin(lm.hashes, np.asarray(skipped, dtype=lm.hashes.dtype))
-        lm = Landmarks(lm.hashes[mask], lm.times[mask], lm.frame_seconds)
-    candidates = await _candidates(session, kept, dialect)
-    if not candidates:
-        return []
-    postings = await _postings(session, kept, candidates, dialect)
-    if not postings:
-        return []
-    keys = sorted({k for _, k, _ in postings})
-    result = await session.execute(
-        select(AudioItem.key, AudioItem.id).where(_among(AudioItem.key, keys, dialect))
+    wanted = [np.unique(lm.hashes) for lm in queries]
+    every = np.unique(np.concatenate([np.empty(0, np.int64), *wanted]))
+    if every.size == 0:
+        return [[] for _ in queries]
+    # Core statements on the session's connection, each returning its columns as one array
+    # apiece: building Row objects cost more than the database's own work (profiled on a
+    # 100k-item PostgreSQL index: 8,000 rows took 13 ms as Rows, the scan 12 ms).
+    conn = await session.connection()
+    counts, table = AudioHashCount.__table__.c, AudioHash.__table__.c
+    stored, n_rows = await _columns(
+        conn, [counts.hash, counts.n_rows], _among(counts.hash, every.tolist(), dialect)
+    )
+    cost = dict(zip(stored.tolist(), n_rows.tolist(), strict=True))
+    plans = [_affordable([(h, cost[h]) for h in w.tolist() if h in cost]) for w in wanted]
+    reading = sorted({h for kept, _ in plans for h in kept})
+    if not reading:
+        return [[] for _ in queries]
+    rows = np.stack(
+        await _columns(
+            conn, [table.hash, table.item_key, table.t], _among(table.hash, reading, dialect)
+        ),
+        axis=1,
+    )
+    # Voting is numpy work on up to BATCH_QUERIES x ROW_BUDGET rows: off the event loop.
+    voted = await asyncio.to_thread(_vote_batch, queries, plans, rows)
+    keys = sorted({key for hits in voted for key, _ in hits})
+    if not keys:
+        return [[] for _ in queries]
+    items = AudioItem.__table__.c
+    result = await conn.execute(
+        select(items.key, items.id).where(_among(items.key, keys, dialect))
     )
     names: dict[int, str] = {int(k): str(i) for k, i in result.all()}
-    named = [(h, names[k], t) for h, k, t in postings if k in names]
-    # Voting is numpy work on up to ~10^5 rows: keep it off the event loop.
-    return await asyncio.to_thread(vote, lm, named)
+    out = []
+    for hits in voted:  # an item removed meanwhile has no name: it is no longer a hit
+        named = [replace(hit, item_id=names[key]) for key, hit in hits if key in names]
+        out.append(sorted(named, key=lambda h: (-h.aligned, h.item_id)))
+    return out
+
+
+def _vote_batch(
+    queries: list[Landmarks], plans: list[tuple[list[int], list[int]]], rows: np.ndarray
+) -> list[list[tuple[int, FingerprintHit]]]:
+    """Each query's vote over its own rows: (item key, hit) pairs."""
+    out: list[list[tuple[int, FingerprintHit]]] = []
+    for lm, (kept, skipped) in zip(queries, plans, strict=True):
+        if not kept:
+            out.append([])
+            continue
+        if skipped:
+            # The vote (and its ratio) counts only the landmarks this lookup could read.
+            mask = ~np.isin(lm.hashes, np.asarray(skipped, dtype=lm.hashes.dtype))
+            lm = Landmarks(lm.hashes[mask], lm.times[mask], lm.frame_seconds)
+        mine = rows[np.isin(rows[:, 0], np.asarray(kept, dtype=np.int64))]
+        keys, items = np.unique(mine[:, 1], return_inverse=True)
+        hits = vote_arrays(lm, mine[:, 0], items.reshape(-1), mine[:, 2],
+                           [str(k) for k in keys.tolist()])  # fmt: skip
+        out.append([(int(hit.item_id), hit) for hit in hits])
+    return out
+
+
+async def _columns(
+    conn: AsyncConnection, columns: list[ColumnElement[Any]], where: ColumnElement[bool]
+) -> list[np.ndarray]:
+    """The values of `columns` in the rows matching `where`, as one int64 array per column."""
+    if conn.dialect.name == "postgresql":
+        aggregated = [func.array_agg(column, type_=ARRAY(Integer)) for column in columns]
+        row = (await conn.execute(select(*aggregated).where(where))).one()
+        return [np.asarray(values or [], dtype=np.int64) for values in row]
+    # SQLite: one JSON array per column (the aggregates see the rows in the same order).
+    as_json = [func.json_group_array(column, type_=String) for column in columns]
+    row = (await conn.execute(select(*as_json).where(where))).one()
+    return [np.asarray(json.loads(values), dtype=np.int64) for values in row]
 
 
 def _among(
-    column: QueryableAttribute[int], values: list[int], dialect: str
+    column: QueryableAttribute[int] | ColumnElement[Any], values: list[int], dialect: str
 ) -> ColumnElement[bool]:
     """`column IN values` as ONE bound parameter, whatever the number of values."""
     # One array parameter instead of one parameter per value: no limit on how many, one
@@ -260,19 +257,11 @@ def _among(
     return column.in_(select(each.c.value))
 
 
-async def _affordable(
-    session: AsyncSession, wanted: list[int], dialect: str
-) -> tuple[list[int], list[int]]:
-    """The query's stored hashes that fit ROW_BUDGET rows, rarest first, and those skipped."""
-    result = await session.execute(
-        select(AudioHashCount.hash, AudioHashCount.n_rows).where(
-            _among(AudioHashCount.hash, wanted, dialect)
-        )
-    )
-    counts = [(int(h), int(n)) for h, n in result.all()]
+def _affordable(counts: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Of (hash, stored rows), the hashes that fit ROW_BUDGET rows, rarest first; and the rest."""
     if sum(n for _, n in counts) <= ROW_BUDGET:
         return sorted(h for h, _ in counts), []
-    counts.sort(key=lambda hn: (hn[1], hn[0]))
+    counts = sorted(counts, key=lambda hn: (hn[1], hn[0]))
     spent, cut = 0, len(counts)
     for i, (_, n) in enumerate(counts):
         if spent + n > ROW_BUDGET:
@@ -281,66 +270,3 @@ async def _affordable(
         spent += n
     logger.debug("lookup reads %d of %d stored hashes (%d rows)", cut, len(counts), spent)
     return sorted(h for h, _ in counts[:cut]), [h for h, _ in counts[cut:]]
-
-
-async def _candidates(session: AsyncSession, hashes: list[int], dialect: str) -> set[int]:
-    """Items with at least MIN_ALIGNED rows for the query's hashes: the only possible hits."""
-    # An item can align at most as many landmarks as it has rows for the query's hashes (see
-    # fingerprint.vote). Counting in SQL keeps the rows a lookup touches out of Python: only the
-    # few candidates' rows are fetched.
-    result = await session.execute(
-        select(AudioHash.item_key)
-        .where(_among(AudioHash.hash, hashes, dialect))
-        .group_by(AudioHash.item_key)
-        .having(func.count() >= fingerprint.MIN_ALIGNED)
-    )
-    return {int(k) for k in result.scalars()}
-
-
-async def _postings(
-    session: AsyncSession, hashes: list[int], candidates: set[int], dialect: str
-) -> list[tuple[int, int, int]]:
-    """(hash, item_key, t) rows of the candidates for the query's hashes."""
-    columns = select(AudioHash.hash, AudioHash.item_key, AudioHash.t).where(
-        _among(AudioHash.hash, hashes, dialect)
-    )
-    if len(candidates) > CANDIDATE_BATCH:
-        # Many candidates (a query of very common sounds): filtering in Python is cheaper than
-        # a second long list in SQL.
-        result = await session.execute(columns)
-        return [(h, k, t) for h, k, t in result.all() if k in candidates]
-    result = await session.execute(
-        columns.where(_among(AudioHash.item_key, sorted(candidates), dialect))
-    )
-    return [(int(h), int(k), int(t)) for h, k, t in result.all()]
-
-
-def _to_row(item: AudioItemDTO, key: int) -> AudioItem:
-    return AudioItem(
-        id=item.id,
-        key=key,
-        title=item.title,
-        pattern_id=item.pattern_id,
-        category=item.category,
-        verdict=item.verdict,
-        origin=item.origin,
-        provenance=item.provenance,
-        duration_s=item.duration_s,
-        n_hashes=item.n_hashes,
-        created_at=item.created_at,
-    )
-
-
-def _to_dto(row: AudioItem) -> AudioItemDTO:
-    return AudioItemDTO(
-        id=row.id,
-        title=row.title,
-        category=row.category,
-        verdict=row.verdict,
-        origin=row.origin,
-        provenance=row.provenance,
-        duration_s=row.duration_s,
-        n_hashes=row.n_hashes,
-        created_at=row.created_at,
-        pattern_id=row.pattern_id,
-    )

@@ -141,16 +141,6 @@ async def test_a_long_recording_still_finds_the_hoax_among_other_audio(
     assert hits[0].offset_seconds == pytest.approx(2.0, abs=0.5)
 
 
-async def test_many_candidates_are_filtered_after_fetching(
-    store: FingerprintStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(fingerprints, "CANDIDATE_BATCH", 0)
-
-    hits = await store.lookup(clip("altered/opus-12k.ogg"))
-
-    assert [h.item_id for h in hits] == [POLICE]
-
-
 async def test_get_returns_the_item_as_stored(store: FingerprintStore) -> None:
     item, lm = pack()[POLICE]
 
@@ -285,3 +275,63 @@ async def test_lookup_many_answers_each_query_in_order(store: FingerprintStore) 
     found = await store.lookup_many(queries)
 
     assert [[h.item_id for h in hits] for hits in found] == [[POLICE], []]
+
+
+async def test_a_batched_lookup_gives_the_same_hits_as_one_lookup_per_clip(
+    store: FingerprintStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ["altered/trim-2s.ogg", "nonmatch/es-shopping.ogg", "altered/opus-12k.ogg",
+             "altered/excerpt-6s-at-14s.ogg", "altered/noise-10db-snr.ogg"]  # fmt: skip
+    queries = [clip(name) for name in names]
+    one_by_one = [await store.lookup(q) for q in queries]
+    monkeypatch.setattr(fingerprints, "BATCH_QUERIES", 2)  # batches of 2, 2 and 1
+
+    batched = await store.lookup_many(queries)
+
+    assert batched == one_by_one
+    assert [bool(hits) for hits in batched] == [True, False, True, True, True]
+
+
+async def test_a_batch_over_the_row_budget_skips_hashes_per_clip_as_single_lookups_do(
+    store: FingerprintStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queries = [clip("altered/trim-2s.ogg"), clip("altered/opus-12k.ogg")]
+    monkeypatch.setattr(fingerprints, "ROW_BUDGET", 300)
+    one_by_one = [await store.lookup(q) for q in queries]
+
+    batched = await store.lookup_many(queries)
+
+    assert batched == one_by_one
+    assert [[h.item_id for h in hits] for hits in batched] == [[POLICE], [POLICE]]
+
+
+async def test_hashes_common_to_many_items_are_skipped_and_a_re_encoded_copy_still_found(
+    fp_engine: AsyncEngine, store: FingerprintStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item, _ = pack()[POLICE]
+    query = clip("altered/opus-12k.ogg")
+    # Decoys: 40 items that each carry half of the note's hashes at random times, making those
+    # hashes the commonest in the index (as the sounds every voice note shares are).
+    rng = np.random.default_rng(7)
+    common = rng.choice(np.unique(query.hashes), size=np.unique(query.hashes).size // 2,
+                        replace=False)  # fmt: skip
+    for n in range(40):
+        times = rng.integers(0, 2_000, common.size).astype(np.int32)
+        await store.add(replace(item, id=f"decoy-{n:02d}"), Landmarks(common, times))
+    monkeypatch.setattr(fingerprints, "ROW_BUDGET", 2_000)
+    read: list[tuple[list[int], list[int]]] = []
+    real = fingerprints._affordable
+
+    def spy(counts: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+        read.append(real(counts))
+        return read[-1]
+
+    monkeypatch.setattr(fingerprints, "_affordable", spy)
+
+    hits = await store.lookup(query)
+
+    _, skipped = read[0]
+    assert set(skipped) <= set(common.tolist())  # only the common hashes were dropped
+    assert len(skipped) > len(common) // 2
+    assert [h.item_id for h in hits] == [POLICE]
+    assert hits[0].offset_seconds == pytest.approx(0.0, abs=0.5)
