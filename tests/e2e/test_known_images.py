@@ -1,0 +1,112 @@
+"""Known scam images end to end: a moderator attaches a reported flyer, its copies are flagged."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from PIL import Image
+
+from bot.storage.images import ImageStore
+from tests.conftest import FIXTURES
+from tests.e2e.conftest import new_user
+from tests.e2e.harness import Harness, running_bot
+from tests.e2e.test_moderation import (
+    JSON,
+    MOD_CHAT,
+    OWNER,
+    button,
+    command,
+    mark,
+    press,
+    report,
+    report_id,
+    settings,
+    shows,
+)
+from tests.fakebot import updates
+
+IMAGES = FIXTURES / "images"
+PATTERN = "prize-lottery"
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="session"),
+    pytest.mark.skipif(
+        not Path("/usr/share/tesseract-ocr").exists(), reason="no tesseract language data"
+    ),
+]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+    """One moderation bot for the module."""
+    async with running_bot(tmp_path_factory.mktemp("ojo-img"), **settings()) as harness:
+        harness.fake.add_chat(MOD_CHAT)
+        yield harness
+
+
+def altered(data: bytes) -> bytes:
+    """What a re-share does to a flyer: 8 % cut off the top, scaled to 3/4, JPEG 60."""
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    w, h = image.size
+    image = image.crop((0, round(h * 0.08), w, h)).resize(
+        (w * 3 // 4, (h - round(h * 0.08)) * 3 // 4)
+    )
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=60)
+    return buf.getvalue()
+
+
+def send_photo(h: Harness, data: bytes, sender: JSON) -> None:
+    """A user forwards the bot a picture."""
+    file_id, unique = h.fake.add_file(data, file_path_hint="photos/flyer.jpg")
+    origin = updates.origin_hidden_user("Vecina del 2º")
+    h.fake.push_update(
+        updates.photo_message(file_id, unique, sender=sender, forward_origin=origin)
+    )
+
+
+async def test_a_flyer_attached_by_a_moderator_flags_altered_copies_and_nothing_else(
+    bot: Harness,
+) -> None:
+    flyer = (IMAGES / "flyer_giveaway.jpg").read_bytes()
+    user = new_user("es", "Sobrino")
+    send_photo(bot, flyer, user)
+    first = await shows(bot, user["id"], "🔎", where=lambda m: bool(m.buttons))
+    assert "copia de una imagen" not in (first.text or "")  # its words alone flag nothing
+
+    press(bot, first, button(first, "v:rep:"), user)
+    consent = await shows(bot, user["id"], "¿Lo envío?", where=lambda m: bool(m.buttons))
+    press(bot, consent, button(consent, "v:repok"), user)
+    rid = report_id(await shows(bot, user["id"], "denuncia #"))
+    stored = await report(bot, rid)
+    assert (stored.kind, bool(stored.file_id)) == ("photo", True)  # the file to hash later
+
+    since = mark(bot, OWNER["id"])
+    bot.fake.push_update(command(f"/attach {rid} {PATTERN}", OWNER))
+    done = await shows(bot, OWNER["id"], "huella de la imagen", since=since, timeout=60)
+    assert f"Patrón {PATTERN} v1" in (done.text or "")
+    images = ImageStore(bot.rt.deps.db)
+    assert await images.ids(PATTERN) == [f"mod-img-r{rid}"]
+
+    someone_else = new_user("es", "Abuela")
+    send_photo(bot, altered(flyer), someone_else)
+    [answer] = await bot.answers(someone_else["id"])
+    text = answer.text or ""
+    assert text.startswith("🚨")
+    assert "Esta imagen es una copia de una imagen de estafa conocida" in text
+
+    neighbour = new_user("es", "Vecino")
+    send_photo(bot, (IMAGES / "flyer_bakery.jpg").read_bytes(), neighbour)
+    [benign] = await bot.answers(neighbour["id"])
+    assert (benign.text or "").startswith("🔎")
+
+    # Disabled, the pattern's pictures flag nothing either; enabled again, they do.
+    bot.fake.push_update(command(f"/patterns disable {PATTERN}", OWNER))
+    await shows(bot, OWNER["id"], f"{PATTERN} ahora en la versión 2")
+    later = new_user("es", "Prima")
+    send_photo(bot, altered(flyer), later)
+    [after] = await bot.answers(later["id"])
+    assert (after.text or "").startswith("🔎")
