@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 from PIL import Image
 
+from bench.screenshots import render_flyer
 from bot.storage.images import ImageStore
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import new_user
@@ -21,11 +22,15 @@ from tests.e2e.test_moderation import (
     button,
     command,
     mark,
+    open_card,
     press,
     report,
     report_id,
     settings,
     shows,
+)
+from tests.e2e.test_moderation import (
+    _has as has,
 )
 from tests.fakebot import updates
 
@@ -110,3 +115,37 @@ async def test_a_flyer_attached_by_a_moderator_flags_altered_copies_and_nothing_
     send_photo(bot, altered(flyer), later)
     [after] = await bot.answers(later["id"])
     assert (after.text or "").startswith("🔎")
+
+
+async def test_a_reported_poster_made_a_new_pattern_keeps_its_words_and_its_picture(
+    bot: Harness,
+) -> None:
+    poster = render_flyer(
+        "Cheque regalo gasolinera",
+        ["Trescientos litros gratis", "Solo para los primeros mil", "Reclama en caja"],
+        seed=21,
+        palette=((120, 0, 90), (250, 230, 40)),
+    )
+    user = new_user("es", "Cuñado")
+    send_photo(bot, poster, user)
+    first = await shows(bot, user["id"], "🔎", where=lambda m: bool(m.buttons))
+    press(bot, first, button(first, "v:rep:"), user)
+    consent = await shows(bot, user["id"], "¿Lo envío?", where=lambda m: bool(m.buttons))
+    press(bot, consent, button(consent, "v:repok"), user)
+    rid = report_id(await shows(bot, user["id"], "denuncia #"))
+
+    card = await open_card(bot, rid)
+    assert "Trescientos litros gratis" in (card.text or "")  # what the poster says, by OCR
+    since = mark(bot, MOD_CHAT["id"])
+    press(bot, card, f"mod:new:{rid}")
+    draft = await shows(bot, MOD_CHAT["id"], "Borrador", since=since, where=has("mod:mk"))
+    since = mark(bot, MOD_CHAT["id"])
+    press(bot, draft, f"mod:mk:{rid}")
+    created = await shows(bot, MOD_CHAT["id"], "huella de la imagen", since=since, timeout=60)
+    assert f"-r{rid} v1" in (created.text or "")
+
+    someone_else = new_user("es", "Suegra")
+    send_photo(bot, altered(poster), someone_else)
+    [answer] = await bot.answers(someone_else["id"])
+    assert (answer.text or "").startswith("🚨")
+    assert "copia de una imagen de estafa conocida" in (answer.text or "")
