@@ -276,7 +276,7 @@ class ImageHash(Base):
 
 
 class ImageHashChunk(Base):
-    """(chunk position, 16-bit chunk value) of a known image's hashes: the lookup index."""
+    """(chunk position, 16-bit chunk value) of one stored hash: the lookup index."""
 
     __tablename__ = "image_hash_chunks"
     # As audio_hashes: rows live in the primary-key B-tree on SQLite (no second copy).
@@ -290,3 +290,4 @@ class ImageHashChunk(Base):
         autoincrement=False,
         index=True,  # deletes by item
     )
+    crop: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

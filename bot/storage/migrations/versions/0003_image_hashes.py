@@ -53,13 +53,16 @@ def upgrade() -> None:
         "image_hash_chunks",
         sa.Column("chunk", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("item_key", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("crop", sa.Integer(), autoincrement=False, nullable=False),
         sa.ForeignKeyConstraint(
             ["item_key"],
             ["image_items.key"],
             name=op.f("fk_image_hash_chunks_item_key_image_items"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("chunk", "item_key", name=op.f("pk_image_hash_chunks")),
+        sa.PrimaryKeyConstraint(
+            "chunk", "item_key", "crop", name=op.f("pk_image_hash_chunks")
+        ),
         sqlite_with_rowid=False,
     )
     op.create_index(
