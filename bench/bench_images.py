@@ -153,6 +153,47 @@ async def lookup_bench(backend: str, n: int, hashes: list[list[str]]) -> dict[st
     }
 
 
+def screenshot_separation() -> dict[str, float]:
+    """Why chat screenshots skip the index: different ones vs re-compressed copies of one."""
+    from bench.screenshots import BENIGN, FONT_FILES, SCAMS, render_chat
+    from bot.analysis.images.phash import hash_distance
+
+    messages = SCAMS + BENIGN
+    shots: list[tuple[int, Image.Image]] = []
+    for k in range(80):  # the 80 screenshots of bench_ocr.py: 5 fonts, 4 sizes, 4 qualities
+        sender, bubbles = messages[k % len(messages)]
+        width = (720, 1080)[k % 2]
+        size = (22, 26, 30, 36)[k // 4 % 4]
+        shot = render_chat(
+            sender,
+            bubbles,
+            font_name=FONT_FILES[k // 16],
+            size=size * width // 720,
+            width=width,
+            quality=(60, 70, 80, 90)[k % 4],
+            dark=(k + k // 16) % 3 == 0,
+            seed=k,
+        )
+        shots.append((k % len(messages), Image.open(io.BytesIO(shot.data)).convert("RGB")))
+    known = [(m, crop_hashes(im)) for m, im in shots if m < len(SCAMS)][:20]
+    others = []
+    for m, im in shots:
+        h = image_hash(im)
+        others += [min(hash_distance(h, x) for x in hs) for km, hs in known if km != m]
+    copies = []
+    for m, im in shots[:40]:
+        if m < len(SCAMS):
+            hs = crop_hashes(im)
+            for c in (altered(im), im.resize((im.width // 2, im.height // 2))):
+                copies.append(min(hash_distance(image_hash(c), x) for x in hs))
+    return {
+        "pairs": len(others),
+        "within": sum(d <= MATCH_THRESHOLD for d in others),
+        "nearest": min(others),
+        "copies_max": max(copies),
+    }
+
+
 def rss_child() -> None:
     """In one process: encoder, speech model and OCR loaded; a voice note and a screenshot."""
     asyncio.run(_rss_child())
@@ -238,6 +279,14 @@ def main() -> int:
             f"verdicts text/voice/screenshot: {got['verdicts']}, all loaded: {got['all_loaded']}"
         )
         ok &= got["peak"] <= TARGET_RSS_MB and got["all_loaded"]
+    sep = screenshot_separation()
+    print(
+        f"\n## chat screenshots against 20 known scam screenshots' crop hashes: "
+        f"{sep['within']:.0f} of {sep['pairs']:.0f} pairs of different messages within "
+        f"{MATCH_THRESHOLD} bits, nearest {sep['nearest']:.0f}; re-shared copies up to "
+        f"{sep['copies_max']:.0f} bits: no distance separates them, so screenshots skip the "
+        "known-image lookup"
+    )
     sizes = [int(s) for s in args.sizes.split(",") if s] or (
         [1000] if args.quick else [1000, 10000]
     )

@@ -1,4 +1,4 @@
-"""Perceptual hashes of images and a small in-memory index of known scam images."""
+"""Perceptual hashes of images, their crops, and a small in-memory index of known images."""
 
 from __future__ import annotations
 
@@ -69,8 +69,8 @@ class ImageHashIndex:
     """Known images by perceptual hash; `nearest` finds a copy within a Hamming threshold.
 
     For flyers, photos and memes, not chat screenshots: those share one layout and came within
-    the threshold of each other in bench/bench_ocr.py (match them by text). In memory only for
-    now: storing the hashes in the database (like the audio fingerprints) is for the wiring step.
+    the threshold of each other in bench/bench_ocr.py (match them by text). In memory, for the
+    benchmarks and tests; the bot's known images live in bot.storage.images.ImageStore.
     """
 
     threshold: int = MATCH_THRESHOLD
