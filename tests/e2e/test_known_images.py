@@ -103,6 +103,16 @@ async def test_a_flyer_attached_by_a_moderator_flags_altered_copies_and_nothing_
     assert text.startswith("🚨")
     assert "Esta imagen es una copia de una imagen de estafa conocida" in text
 
+    group = updates.group_chat(-100_777_000_456, "Vecinos del portal 3")
+    file_id, unique = bot.fake.add_file(altered(flyer), file_path_hint="photos/copy.jpg")
+    origin = updates.origin_hidden_user("Vecina del 2º")
+    member = new_user("es", "Tía Pili")
+    bot.fake.push_update(
+        updates.photo_message(file_id, unique, sender=member, chat=group, forward_origin=origin)
+    )
+    [warning] = await bot.answers(group["id"])  # type: ignore[arg-type]
+    assert (warning.text or "").startswith("🚨")
+
     neighbour = new_user("es", "Vecino")
     send_photo(bot, (IMAGES / "flyer_bakery.jpg").read_bytes(), neighbour)
     [benign] = await bot.answers(neighbour["id"])
