@@ -98,10 +98,15 @@ async def lookup_bench(backend: str, n: int, hashes: list[list[str]]) -> dict[st
     from bot.storage.base import Base
     from bot.storage.db import create_engine, session_maker
     from bot.storage.images import ImageItemDTO, ImageStore
-    from bot.storage.models import ImageHash, ImageHashChunk, ImageItem
+    from bot.storage.models import ImageChunkCount, ImageHash, ImageHashChunk, ImageItem
     from tests.integration.conftest import scratch_database
 
-    tables = [ImageItem.__table__, ImageHash.__table__, ImageHashChunk.__table__]
+    tables = [
+        ImageItem.__table__,
+        ImageHash.__table__,
+        ImageHashChunk.__table__,
+        ImageChunkCount.__table__,
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         async with scratch_database(backend, Path(tmp)) as url:
             engine = create_engine(url)

@@ -291,3 +291,13 @@ class ImageHashChunk(Base):
         index=True,  # deletes by item
     )
     crop: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class ImageChunkCount(Base):
+    """How many stored hashes carry each chunk: what probing that chunk costs a lookup."""
+
+    __tablename__ = "image_chunk_counts"
+
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Kept by ImageStore.add / remove (as audio_hash_counts by the fingerprint store).
+    n_rows: Mapped[int] = mapped_column(Integer)

@@ -13,15 +13,21 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.analysis.images.phash import crop_hashes, image_hash
+from bot.storage import images
 from bot.storage.base import Base
 from bot.storage.db import create_engine, session_maker
 from bot.storage.images import CHUNKS, ImageItemDTO, ImageStore, chunks, probes
-from bot.storage.models import ImageHash, ImageHashChunk, ImageItem
+from bot.storage.models import ImageChunkCount, ImageHash, ImageHashChunk, ImageItem
 from tests.conftest import FIXTURES
 from tests.integration.conftest import BACKENDS, scratch_database
 
 IMAGES = FIXTURES / "images"
-TABLES = [ImageItem.__table__, ImageHash.__table__, ImageHashChunk.__table__]
+TABLES = [
+    ImageItem.__table__,
+    ImageHash.__table__,
+    ImageHashChunk.__table__,
+    ImageChunkCount.__table__,
+]
 
 
 def load(name: str) -> Image.Image:
@@ -128,6 +134,20 @@ async def test_removing_an_item_drops_its_hashes_and_chunks(
     assert await store.ids() == ["mod-img-r2"]
     assert left["image_items"] == 1
     assert keys == {2}  # only the QR flyer's rows are left
+    async with img_engine.connect() as conn:
+        counted = (await conn.execute(select(func.sum(ImageChunkCount.n_rows)))).scalar_one()
+    assert counted == left["image_hash_chunks"]  # the counts follow the rows
+
+
+async def test_a_lookup_over_its_row_budget_skips_costly_chunks_and_still_finds_the_copy(
+    store: ImageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(images, "ROW_BUDGET", 0)  # every lookup is "too costly"
+    flyer = load("flyer_giveaway.jpg")
+    hit = await store.lookup(image_hash(jpeg(flyer.crop((0, 60, flyer.width, flyer.height)), 60)))
+    assert hit is not None
+    assert hit.item.id == "mod-img-r1"
+    assert await store.lookup(image_hash(load("flyer_bakery.jpg"))) is None
 
 
 async def test_items_are_listed_by_pattern_and_ids_must_be_new(store: ImageStore) -> None:

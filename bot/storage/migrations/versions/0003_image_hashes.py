@@ -1,4 +1,4 @@
-"""Known scam images: items, their crop hashes and the 16-bit chunk index (issue 11).
+"""Known scam images: items, crop hashes, the 16-bit chunk index and its counts (issue 11).
 
 Revision ID: 0003
 Revises: 0002
@@ -17,7 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create image_items, image_hashes and image_hash_chunks."""
+    """Create image_items, image_hashes, image_hash_chunks and image_chunk_counts."""
     op.create_table(
         "image_items",
         sa.Column("id", sa.String(length=80), nullable=False),
@@ -68,10 +68,17 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_image_hash_chunks_item_key"), "image_hash_chunks", ["item_key"], unique=False
     )
+    op.create_table(
+        "image_chunk_counts",
+        sa.Column("chunk", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("n_rows", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("chunk", name=op.f("pk_image_chunk_counts")),
+    )
 
 
 def downgrade() -> None:
-    """Drop the three image tables."""
+    """Drop the four image tables."""
+    op.drop_table("image_chunk_counts")
     op.drop_index(op.f("ix_image_hash_chunks_item_key"), table_name="image_hash_chunks")
     op.drop_table("image_hash_chunks")
     op.drop_table("image_hashes")
