@@ -249,7 +249,7 @@ class CheckService:
     async def _known_image(self, reading: ImageReading, lang: str | None) -> list[VerdictMatch]:
         """The live pattern whose known image this picture copies, as a match (or none)."""
         # Chat screenshots share one layout: different ones came 4 bits apart, nearer than
-        # re-compressed copies of one (up to 4), so no distance tells them apart (docs/ocr.md).
+        # re-shared copies of one (up to 6), so no distance tells them apart (docs/ocr.md).
         # They are matched by the text they show.
         if reading.screenshot:
             return []
