@@ -26,6 +26,11 @@ BENCHES = [
     ),
     ("voice notes end to end", ["-m", "bench.bench_media"], ["--quick"]),
     ("images: OCR, QR, perceptual hashes", ["bench/bench_ocr.py"], ["--quick"]),
+    (
+        "known images (lookup at 1k/10k) and RSS with speech + OCR + encoder",
+        ["-m", "bench.bench_images"],
+        ["--quick"],
+    ),
     ("screenshots judged like their text", ["-m", "bench.bench_screenshots"], ["--limit", "60"]),
     # needs OJO_TEST_POSTGRES_URL and OJO_TEST_REDIS_URL (as .ci/run sets them)
     ("fleet: 2 webhook replicas vs 1 process", ["-m", "bench.bench_fleet"], ["--quick"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,4 +185,43 @@ def render_qr_flyer(
     d.text((40, 180 + side), "Oferta válida hoy", font=font("DejaVuSans.ttf", 36), fill="black")
     out = io.BytesIO()
     img.save(out, "PNG")
+    return out.getvalue()
+
+
+def render_flyer(
+    title: str,
+    lines: Sequence[str],
+    *,
+    seed: int = 0,
+    palette: tuple[tuple[int, int, int], tuple[int, int, int]] = ((20, 60, 160), (250, 120, 30)),
+    size: int = 720,
+    quality: int = 88,
+) -> bytes:
+    """A poster-like picture (gradient, shapes, a headline, a few lines) as JPEG: a viral flyer."""
+    rng = random.Random(seed)
+    width, height = size, int(size * 1.25)
+    top, bottom = palette
+    img = Image.new("RGB", (width, height))
+    d = ImageDraw.Draw(img)
+    for y in range(height):
+        f = y / height
+        d.line(
+            [(0, y), (width, y)],
+            fill=tuple(round(a + (b - a) * f) for a, b in zip(top, bottom, strict=True)),
+        )
+    for _ in range(9):
+        r = rng.randint(size // 14, size // 4)
+        x, y = rng.randint(0, width), rng.randint(0, height)
+        shade = tuple(rng.randint(0, 255) for _ in range(3))
+        d.ellipse((x - r, y - r, x + r, y + r), fill=shade)
+    d.rectangle((30, 30, width - 30, 30 + size // 5), fill=(255, 255, 255))
+    d.text((50, 50), title, font=font("DejaVuSans-Bold.ttf", size // 16), fill=(170, 0, 0))
+    body = font("DejaVuSans.ttf", size // 24)
+    y = height // 2
+    for line in lines:
+        d.rectangle((30, y - 8, width - 30, y + size // 20), fill=(255, 255, 240))
+        d.text((45, y), line, font=body, fill=(0, 0, 0))
+        y += size // 12
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=quality)
     return out.getvalue()

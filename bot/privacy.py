@@ -93,3 +93,8 @@ def false_alarm_alert_key(content_key: str) -> str:
 def moderator_item_id(report_id: int) -> str:
     """The fingerprint item id of a recording a moderator made a pattern from."""
     return f"mod-r{report_id}"
+
+
+def moderator_image_id(report_id: int) -> str:
+    """The known-image item id of a picture a moderator attached to a pattern."""
+    return f"mod-img-r{report_id}"

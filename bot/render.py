@@ -72,6 +72,9 @@ def render_verdict(
         if best.via == "fingerprint":
             offset = f"{best.offset_seconds or 0:.0f}"
             parts.append(t(lang, "verdict.fingerprint", title=esc(best.title), offset=offset))
+        picture = next((m for m in v.matches if m.image_distance is not None), None)
+        if picture is not None and v.level != "no_match":
+            parts.append(t(lang, "verdict.picture", title=esc(picture.title)))
         if best.summary:
             parts.append(esc(best.summary))
     if v.level == "no_match":

@@ -26,6 +26,7 @@ class VerdictMatch:
     via: Via
     summary: str = ""
     offset_seconds: float | None = None  # for fingerprint matches: where in the known audio
+    image_distance: int | None = None  # for known-image matches: pHash bits from the stored one
 
     def to_dict(self) -> dict[str, Any]:
         """The DESIGN's JSON shape of one match."""
@@ -39,6 +40,8 @@ class VerdictMatch:
         }
         if self.offset_seconds is not None:
             out["offset_seconds"] = round(self.offset_seconds, 1)
+        if self.image_distance is not None:
+            out["image_distance"] = self.image_distance
         return out
 
 

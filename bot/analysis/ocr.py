@@ -24,7 +24,7 @@ import zxingcpp
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bot.analysis.images.layout import Line, analyse
-from bot.analysis.images.phash import image_hash
+from bot.analysis.images.phash import crop_hashes, image_hash
 from bot.errors import (
     AnalysisTimeout,
     MediaCorrupt,
@@ -224,3 +224,9 @@ def read_image(
         height=height,
         downscaled=downscaled,
     )
+
+
+def picture_hashes(data: bytes, *, max_side: int = MAX_SIDE) -> list[str]:
+    """What a known image stores: the hashes of the picture and of its crops (no pixels)."""
+    image, _size, _downscaled = decode(data, max_side=max_side)
+    return crop_hashes(image)

@@ -41,6 +41,7 @@ def load(raw: str, pack: ContentPack, *, lang: str, country: str | None) -> Verd
                 via=via,
                 summary=pattern.summary.get(lang) if pattern else "",
                 offset_seconds=m.get("offset_seconds"),
+                image_distance=m.get("image_distance"),
             )
         )
     signals = tuple(SignalHit(s["id"], tuple(s.get("evidence", ()))) for s in data["signals"])

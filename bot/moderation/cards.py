@@ -153,6 +153,8 @@ def outcome_text(messages: Messages, lang: str, outcome: Outcome) -> str:
     if outcome.problem:
         return messages.t(lang, outcome.problem, id=outcome.pattern_id or "")
     key = "mod.created.fingerprint" if outcome.fingerprint else "mod.created"
+    if outcome.picture:
+        key = "mod.created.picture"
     return messages.t(lang, key, id=outcome.pattern_id, version=outcome.version)
 
 

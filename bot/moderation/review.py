@@ -15,12 +15,13 @@ from telegram import Bot
 from bot.analysis.submission import MEDIA_KINDS
 from bot.content.models import Localized, Pattern
 from bot.matching.langdetect import detect_language
-from bot.moderation import live
+from bot.moderation import live, pictures
 from bot.moderation.drafts import pattern_from_draft, propose_draft, with_phrases
 from bot.moderation.proposals import CorpusIndex, propose_phrases
 from bot.moderation.recordings import fingerprint, listen
 from bot.moderation.safety import LegitText, Refusal, gate, legit_texts, solo_engine
 from bot.moderation.store import Draft, ModerationStore
+from bot.services.check import image_text
 from bot.storage.audit import AuditRepo, user_actor
 from bot.storage.cache import VerdictCacheRepo
 from bot.storage.patterns import PatternRepo
@@ -41,6 +42,7 @@ class Outcome:
     version: int | None = None
     refusals: tuple[Refusal, ...] = ()
     fingerprint: bool = False
+    picture: bool = False  # the reported picture is now a known image of the pattern
     problem: str | None = None  # a message key when the action could not even be tried
 
     @property
@@ -92,14 +94,20 @@ class Review:
             return await ReportRepo(session).next_open(after_id)
 
     async def prepare(self, bot: Bot, report: ReportRecord) -> ReportRecord:
-        """Make sure a voice report has a transcript (only flagged notes come with one)."""
-        if report.transcript or report.kind not in MEDIA_KINDS or not report.file_id:
+        """Make sure a voice or picture report has a transcript (what the note or image says)."""
+        if report.transcript or not report.file_id:
             return report
-        heard = await listen(self.deps, bot, report, transcribe=True)
-        if heard is None or heard.transcript is None:
+        said: str | None = None
+        if report.kind in MEDIA_KINDS:
+            heard = await listen(self.deps, bot, report, transcribe=True)
+            said = heard.transcript if heard is not None else None
+        if not said and report.kind in pictures.PICTURE_KINDS:
+            reading = await pictures.read(self.deps, bot, report)
+            said = image_text(reading, None) if reading is not None else None
+        if not said:
             return report
         async with self.deps.db() as session, session.begin():
-            await ModerationStore(session).enrich_report(report.id, transcript=heard.transcript)
+            await ModerationStore(session).enrich_report(report.id, transcript=said)
         return await self.report(report.id) or report
 
     async def corpus(self) -> tuple[LegitText, ...]:
@@ -169,7 +177,9 @@ class Review:
         current = self._pattern(pattern_id, revision_and_overrides)
         if current is None:
             return Outcome(problem="mod.patterns.unknown", pattern_id=pattern_id)
-        text = content_of(report)
+        # A photo is attached by its picture: the words it shows are not this pattern's to learn
+        # (its known image flags copies; a new pattern is the way to learn them). Its caption is.
+        text = (report.text or "").strip() if pictures.is_picture(report) else content_of(report)
         corpus = await self.corpus()
         taken = [p for phrases in current.match.phrases.values() for p in phrases]
         proposals = propose_phrases(text, CorpusIndex(c.text for c in corpus), taken=taken)
@@ -250,9 +260,10 @@ class Review:
             # Cached analyses of unflagged notes dropped their transcript (privacy), so a new
             # phrase could never reach them: let them be analysed afresh.
             await VerdictCacheRepo(session).invalidate_all()
-        fingerprinted = await fingerprint(self.deps, bot, report, candidate)
+        pictured = await pictures.remember(self.deps, bot, report, candidate)
+        fingerprinted = not pictured and await fingerprint(self.deps, bot, report, candidate)
         await self.deps.patterns.sync()
-        return Outcome(candidate.id, version, (), fingerprinted)
+        return Outcome(candidate.id, version, (), fingerprinted, pictured)
 
     def _preset(self, pattern_id: str) -> Pattern | None:
         pack = self.deps.analyzer.engines.pack

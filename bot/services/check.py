@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from telegram.error import TelegramError
 
 from bot.analysis.fingerprint import Landmarks
+from bot.analysis.images.known import known_image_match
 from bot.analysis.media import DecodedAudio
 from bot.analysis.media_check import MediaAnalysis, MediaChecker
 from bot.analysis.pipeline import Analyzer
@@ -29,7 +30,8 @@ from bot.jobs.types import MediaJob
 from bot.moderation.service import Moderation
 from bot.services.memory import AnalysisMemory
 from bot.stats_buffer import StatsBuffer
-from bot.verdict import Verdict
+from bot.storage.images import ImageStore
+from bot.verdict import Verdict, VerdictMatch
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -125,6 +127,7 @@ class CheckService:
         executor: Executor,
         timeout: float,
         queue: MediaQueue | None = None,
+        images: ImageStore | None = None,
     ) -> None:
         self.analyzer = analyzer
         self.media = media
@@ -134,6 +137,14 @@ class CheckService:
         self.executor = executor
         self.timeout = timeout
         self.queue = queue
+        self._images = images
+
+    @property
+    def images(self) -> ImageStore:
+        """Known scam images, by perceptual hash (on the analysis memory's database)."""
+        if self._images is None:
+            self._images = ImageStore(self.memory.db)
+        return self._images
 
     async def submit(self, sub: Submission, where: Where) -> Verdict | Queued:
         """Analyse one item; media may be queued instead when the door answers later."""
@@ -203,7 +214,9 @@ class CheckService:
         """A photo or screenshot: size limit, download, OCR + QR in the pool, then the text path.
 
         OCR takes ~0.1 s (bench/bench_ocr.py), so images are read inline, never queued, and
-        nothing of them is cached: the recognised words exist only for this verdict.
+        nothing of them is cached: the recognised words exist only for this verdict. Its hash
+        is looked up among known scam images; a hit joins the text's matches (the stronger
+        wins, as a known audio fingerprint does for a voice note).
         """
         if file.size is not None and file.size > TELEGRAM_DOWNLOAD_LIMIT:
             raise MediaTooLarge()
@@ -214,12 +227,14 @@ class CheckService:
         data = await where.fetch(file)
         loop = asyncio.get_running_loop()
         reading = await loop.run_in_executor(self.executor, read_image, data)
+        known = await self._known_image(reading, sub.lang)
         text = image_text(reading, sub.text)
         logger.info(
-            "image read: %d chars, %d links, %d QR",
+            "image read: %d chars, %d links, %d QR, known image %s",
             len(text),
             len(reading.links),
             len(reading.qr_payloads),
+            known[0].pattern_id if known else "none",
         )
         return await self.analyzer.check_text_async(
             text[:MAX_TEXT],
@@ -228,9 +243,35 @@ class CheckService:
             lang=sub.lang,
             country=sub.country,
             forward=sub.forward,
+            extra=known,
             notes=("ocr",),
             started=started,
         )
+
+    async def _known_image(self, reading: ImageReading, lang: str | None) -> list[VerdictMatch]:
+        """The live pattern whose known image this picture copies, as a match (or none)."""
+        # Chat screenshots share one layout: different ones came 4 bits apart, nearer than
+        # re-shared copies of one (up to 6), so no distance tells them apart (docs/ocr.md).
+        # They are matched by the text they show.
+        if reading.screenshot:
+            return []
+        hit = await self.images.lookup(reading.phash)
+        if hit is None or hit.item.pattern_id is None:
+            return []
+        pattern = self.analyzer.engines.engine.by_id.get(hit.item.pattern_id)
+        if pattern is None:  # disabled or gone: its pictures flag nothing either
+            return []
+        out = lang or "es"
+        return [
+            known_image_match(
+                pattern_id=pattern.id,
+                title=pattern.title.get(out),
+                summary=pattern.summary.get(out),
+                category=pattern.category,
+                verdict=hit.item.verdict,
+                distance=hit.distance,
+            )
+        ]
 
     async def _enqueue(
         self,

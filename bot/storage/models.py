@@ -2,7 +2,17 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base
@@ -227,3 +237,67 @@ class SettingKV(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ImageItem(Base):
+    """A known scam image (a flyer, a meme, a fake ad) a moderator attached to a pattern.
+
+    Only its perceptual hashes are kept (`image_hashes`), never the picture (privacy).
+    """
+
+    __tablename__ = "image_items"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # The integer the hash and chunk rows point at, as audio_items.key: max + 1 when added.
+    key: Mapped[int] = mapped_column(Integer, unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    pattern_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    verdict: Mapped[str] = mapped_column(String(16))  # "scam" | "suspicious"
+    origin: Mapped[str] = mapped_column(String(16))  # "moderator" | "preset"
+    provenance: Mapped[str] = mapped_column(Text)
+    n_hashes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ImageHash(Base):
+    """One 256-bit pHash of a known image or of one of its crops (64 hex digits)."""
+
+    __tablename__ = "image_hashes"
+
+    item_key: Mapped[int] = mapped_column(
+        Integer,
+        ForeignKey("image_items.key", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    crop: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ImageHashChunk(Base):
+    """(chunk position, 16-bit chunk value) of one stored hash: the lookup index."""
+
+    __tablename__ = "image_hash_chunks"
+    # As audio_hashes: rows live in the primary-key B-tree on SQLite (no second copy).
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012  (SQLAlchemy reads it as is)
+
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    item_key: Mapped[int] = mapped_column(
+        Integer,
+        ForeignKey("image_items.key", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+        index=True,  # deletes by item
+    )
+    crop: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class ImageChunkCount(Base):
+    """How many stored hashes carry each chunk: what probing that chunk costs a lookup."""
+
+    __tablename__ = "image_chunk_counts"
+
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Kept by ImageStore.add / remove (as audio_hash_counts by the fingerprint store).
+    n_rows: Mapped[int] = mapped_column(Integer)

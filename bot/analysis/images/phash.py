@@ -1,4 +1,4 @@
-"""Perceptual hashes of images and a small in-memory index of known scam images."""
+"""Perceptual hashes of images, their crops, and a small in-memory index of known images."""
 
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ def hash_distance(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def crop_hashes(image: Image.Image) -> list[str]:
-    """Hashes of the image and of its crops at CROP_SCALES (what the index stores)."""
-    w, h = image.size
+def crop_boxes(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """The whole image, then its crops at CROP_SCALES: centred and flush with each edge."""
+    w, h = width, height
     boxes = [(0, 0, w, h)]
     for f in CROP_SCALES:
         dx, dy = round(w * (1 - f) / 2), round(h * (1 - f) / 2)
@@ -48,7 +48,12 @@ def crop_hashes(image: Image.Image) -> list[str]:
             (w - cw, 0, w, h),  # left cut off
             (0, 0, cw, h),  # right cut off
         ]
-    return [image_hash(image.crop(box)) for box in boxes]
+    return boxes
+
+
+def crop_hashes(image: Image.Image) -> list[str]:
+    """Hashes of the image and of its crops at CROP_SCALES (what the index stores)."""
+    return [image_hash(image.crop(box)) for box in crop_boxes(*image.size)]
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,8 @@ class ImageHashIndex:
     """Known images by perceptual hash; `nearest` finds a copy within a Hamming threshold.
 
     For flyers, photos and memes, not chat screenshots: those share one layout and came within
-    the threshold of each other in bench/bench_ocr.py (match them by text). In memory only for
-    now: storing the hashes in the database (like the audio fingerprints) is for the wiring step.
+    the threshold of each other in bench/bench_ocr.py (match them by text). In memory, for the
+    benchmarks and tests; the bot's known images live in bot.storage.images.ImageStore.
     """
 
     threshold: int = MATCH_THRESHOLD
