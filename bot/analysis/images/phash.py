@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import imagehash
 import numpy as np
-from PIL import Image
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # 256-bit DCT pHash (imagehash, hash_size=16). The 64-bit default put two different chat
 # screenshots of ours 2 bits apart (their layouts are alike); at 256 bits different images of ours
@@ -24,6 +26,8 @@ CROP_SCALES = tuple(round(1 - 0.02 * k, 2) for k in range(1, 11))
 
 def image_hash(image: Image.Image) -> str:
     """The image's 256-bit perceptual hash as 64 hex digits."""
+    import imagehash  # with the first picture: imagehash + PIL take ~0.2 s to import
+
     return str(imagehash.phash(image, hash_size=HASH_SIZE))
 
 
