@@ -37,6 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.delivery",
             "bot.keyboards",
             "bot.stats_buffer",
+            "bot.prefs",  # the preferences cache over bot.storage.users
             "bot.ratelimit",
             "bot.concurrency",
             "bot.telegram_request",
