@@ -1,12 +1,24 @@
 """Helpers the repositories share: dialect-aware upserts, row counts, input checks."""
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Executable,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from bot.storage.base import Base
 from bot.storage.columns import utcnow
@@ -76,3 +88,15 @@ def normalise_country(country: str | None) -> str | None:
     if len(code) != 2 or not code.isascii() or not code.isalpha():
         raise ValueError(f"not a two-letter country code: {country!r}")
     return code
+
+
+def among(
+    column: QueryableAttribute[int] | ColumnElement[Any], values: list[int], dialect: str
+) -> ColumnElement[bool]:
+    """`column IN values` as ONE bound parameter, whatever the number of values."""
+    # One array parameter instead of one parameter per value: no limit on how many, one
+    # statement per step of a lookup, and the same cached statement and plan every time.
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(Integer)))
+    each = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
+    return column.in_(select(each.c.value))

@@ -13,8 +13,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     String,
-    any_,
-    bindparam,
     delete,
     func,
     insert,
@@ -23,9 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import QueryableAttribute
 
 from bot.analysis.fingerprint import FingerprintHit, Landmarks, vote_arrays
+from bot.storage._common import among
 from bot.storage.fingerprint_tables import (
     AudioHash,
     AudioHashCount,
@@ -180,7 +178,7 @@ async def _lookup_batch(
     conn = await session.connection()
     counts, table = AudioHashCount.__table__.c, AudioHash.__table__.c
     stored, n_rows = await _columns(
-        conn, [counts.hash, counts.n_rows], _among(counts.hash, every.tolist(), dialect)
+        conn, [counts.hash, counts.n_rows], among(counts.hash, every.tolist(), dialect)
     )
     cost = dict(zip(stored.tolist(), n_rows.tolist(), strict=True))
     plans = [_affordable([(h, cost[h]) for h in w.tolist() if h in cost]) for w in wanted]
@@ -189,7 +187,7 @@ async def _lookup_batch(
         return [[] for _ in queries]
     rows = np.stack(
         await _columns(
-            conn, [table.hash, table.item_key, table.t], _among(table.hash, reading, dialect)
+            conn, [table.hash, table.item_key, table.t], among(table.hash, reading, dialect)
         ),
         axis=1,
     )
@@ -199,9 +197,7 @@ async def _lookup_batch(
     if not keys:
         return [[] for _ in queries]
     items = AudioItem.__table__.c
-    result = await conn.execute(
-        select(items.key, items.id).where(_among(items.key, keys, dialect))
-    )
+    result = await conn.execute(select(items.key, items.id).where(among(items.key, keys, dialect)))
     names: dict[int, str] = {int(k): str(i) for k, i in result.all()}
     out = []
     for hits in voted:  # an item removed meanwhile has no name: it is no longer a hit
@@ -243,18 +239,6 @@ async def _columns(
     as_json = [func.json_group_array(column, type_=String) for column in columns]
     row = (await conn.execute(select(*as_json).where(where))).one()
     return [np.asarray(json.loads(values), dtype=np.int64) for values in row]
-
-
-def _among(
-    column: QueryableAttribute[int] | ColumnElement[Any], values: list[int], dialect: str
-) -> ColumnElement[bool]:
-    """`column IN values` as ONE bound parameter, whatever the number of values."""
-    # One array parameter instead of one parameter per value: no limit on how many, one
-    # statement per step of a lookup, and the same cached statement and plan every time.
-    if dialect == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(Integer)))
-    each = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
-    return column.in_(select(each.c.value))
 
 
 def _affordable(counts: list[tuple[int, int]]) -> tuple[list[int], list[int]]:

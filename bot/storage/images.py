@@ -13,7 +13,6 @@ left out and the count to reach drops by as many: still exact.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -21,22 +20,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    String,
-    any_,
-    bindparam,
     delete,
     func,
     insert,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import QueryableAttribute
 
 from bot.analysis.images.phash import HASH_BITS, MATCH_THRESHOLD, hash_distance
+from bot.storage._common import among
 from bot.storage.models import ImageChunkCount, ImageHash, ImageHashChunk, ImageItem
 
 logger = logging.getLogger(__name__)
@@ -155,7 +148,7 @@ class ImageStore:
                 return None
             near = await session.execute(
                 select(ImageHashChunk.item_key, ImageHashChunk.crop)
-                .where(_among(ImageHashChunk.chunk, asked, dialect))
+                .where(among(ImageHashChunk.chunk, asked, dialect))
                 .group_by(ImageHashChunk.item_key, ImageHashChunk.crop)
                 .having(func.count() >= need)
             )
@@ -164,7 +157,7 @@ class ImageStore:
                 return None
             rows = await session.execute(
                 select(ImageHash.item_key, ImageHash.crop, ImageHash.hash).where(
-                    _among(ImageHash.item_key, sorted({k for k, _ in wanted}), dialect)
+                    among(ImageHash.item_key, sorted({k for k, _ in wanted}), dialect)
                 )
             )
             best: tuple[int, int] | None = None  # (distance, item key)
@@ -218,7 +211,7 @@ async def _affordable(
     asked = probes(query)
     result = await session.execute(
         select(ImageChunkCount.chunk, ImageChunkCount.n_rows).where(
-            _among(ImageChunkCount.chunk, asked, dialect)
+            among(ImageChunkCount.chunk, asked, dialect)
         )
     )
     stored = {int(c): int(n) for c, n in result.all()}  # only stored values can answer
@@ -249,7 +242,7 @@ async def _count(session: AsyncSession, deltas: Counter[int]) -> None:
         part = keys[start : start + COUNT_CHUNK]
         result = await session.execute(
             select(ImageChunkCount.chunk, ImageChunkCount.n_rows).where(
-                _among(ImageChunkCount.chunk, part, dialect)
+                among(ImageChunkCount.chunk, part, dialect)
             )
         )
         have = {int(c): int(n) for c, n in result.all()}
@@ -260,21 +253,11 @@ async def _count(session: AsyncSession, deltas: Counter[int]) -> None:
             await session.execute(insert(ImageChunkCount), new)
         if gone:
             await session.execute(
-                delete(ImageChunkCount).where(_among(ImageChunkCount.chunk, gone, dialect))
+                delete(ImageChunkCount).where(among(ImageChunkCount.chunk, gone, dialect))
             )
         kept = [r for r in changed if r["n_rows"] > 0]
         if kept:  # ORM bulk UPDATE by primary key
             await session.execute(update(ImageChunkCount), kept)
-
-
-def _among(
-    column: QueryableAttribute[int], values: list[int], dialect: str
-) -> ColumnElement[bool]:
-    """`column IN values` as ONE bound parameter (as the audio index does)."""
-    if dialect == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(Integer)))
-    each = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
-    return column.in_(select(each.c.value))
 
 
 def _to_row(item: ImageItemDTO, key: int) -> ImageItem:
